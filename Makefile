@@ -1,0 +1,32 @@
+# The study's two commands (see README):
+#   make figures [PROFILE=paper|quick] [SEED=0]   regenerate every notebook, figure and table
+#   make test                                    unit tests + nbval over the notebooks (quick profile)
+# Both create or refresh the project-local environment (.venv) from the pinned requirements
+# when it is missing or older than requirements*.txt / pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.advai-env-stamp
+PROFILE ?= paper
+SEED    ?= 0
+
+.PHONY: env figures test clean-cache
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "advai needs Python 3.11, found " + sys.version.split()[0]'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+figures: $(STAMP)
+	$(PY) -m advai.study --profile $(PROFILE) --seed $(SEED)
+
+test: $(STAMP)
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+clean-cache:
+	rm -rf runs build

@@ -1,0 +1,81 @@
+"""Input validation shared by the public API.
+
+Every check raises ``ValueError`` whose message names the offending parameter and what
+is allowed, so a user sees at once what to change.
+"""
+from __future__ import annotations
+
+import torch
+
+
+def check_choice(name: str, value, allowed) -> None:
+    """Raise unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not supported; allowed values: {', '.join(map(repr, allowed))}")
+
+
+def check_positive_int(name: str, value) -> int:
+    """Return ``value`` as int; raise unless it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int,)) and not (
+        isinstance(value, float) and value.is_integer()
+    ):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer (>= 1), got {value!r}")
+    return int(value)
+
+
+def check_finite(name: str, x: torch.Tensor) -> None:
+    """Raise if the tensor holds NaN or +-inf."""
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or inf values; codes must be finite")
+
+
+def as_tensor(name: str, x, dtype=None, device=None) -> torch.Tensor:
+    """Convert array-likes to a floating tensor, keeping an existing tensor's dtype/device."""
+    if not isinstance(x, torch.Tensor):
+        try:
+            x = torch.as_tensor(x)
+        except Exception as exc:  # pragma: no cover - message path
+            raise ValueError(f"{name} must be a tensor or array-like, got {type(x).__name__}") from exc
+    if not torch.is_floating_point(x):
+        x = x.to(torch.get_default_dtype())
+    if dtype is not None or device is not None:
+        x = x.to(dtype=dtype or x.dtype, device=device or x.device)
+    return x
+
+
+def check_alpha(alpha: torch.Tensor) -> None:
+    """Raise unless every mixing coefficient lies in [0, 1] (NaN is rejected)."""
+    if torch.isnan(alpha).any():
+        raise ValueError("alpha contains NaN; alpha must lie in [0, 1]")
+    if alpha.numel() and (alpha.min() < 0 or alpha.max() > 1):
+        lo, hi = float(alpha.min()), float(alpha.max())
+        raise ValueError(f"alpha must lie in [0, 1], got values in [{lo:g}, {hi:g}]")
+
+
+def broadcast_codes(z1: torch.Tensor, z2: torch.Tensor, alpha: torch.Tensor):
+    """Broadcast ``z1``, ``z2`` (``[..., d]``) and ``alpha`` to one shape.
+
+    ``alpha`` may be a scalar, one value per sample (shape ``[n]``, read as ``[n, 1]``),
+    or one value per coordinate (``[n, d]`` or anything that broadcasts).
+    """
+    if z1.dim() == 0 or z2.dim() == 0:
+        raise ValueError("z1 and z2 must have a trailing coordinate dimension, got scalars")
+    if z1.shape[-1] != z2.shape[-1]:
+        raise ValueError(f"z1 and z2 must have the same dimension d, got {z1.shape[-1]} and {z2.shape[-1]}")
+    try:
+        zshape = torch.broadcast_shapes(z1.shape, z2.shape)
+    except RuntimeError as exc:
+        raise ValueError(f"z1 {tuple(z1.shape)} and z2 {tuple(z2.shape)} do not broadcast") from exc
+    if alpha.dim() == 1 and len(zshape) >= 2 and alpha.shape[0] == zshape[-2]:
+        alpha = alpha.unsqueeze(-1)  # one alpha per sample (takes precedence when n == d)
+    try:
+        shape = torch.broadcast_shapes(z1.shape, z2.shape, alpha.shape)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"shapes do not broadcast: z1 {tuple(z1.shape)}, z2 {tuple(z2.shape)}, alpha {tuple(alpha.shape)}; "
+            "alpha must be a scalar, [n] (per sample) or [n, d] (per coordinate)"
+        ) from exc
+    return z1.expand(shape), z2.expand(shape), alpha.to(z1.dtype).expand(shape)
+

@@ -1,0 +1,64 @@
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from advai import outputs, profiles
+from advai.outputs import Run, atomic_path
+
+
+def test_run_writes_files_and_manifest(tmp_path):
+    run = Run("01_distribution_mismatch", "quick", 3, params={"n": 5}, out_dir=tmp_path)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    run.savefig(fig, "figX")
+    run.save_table(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), "tabX")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest) == {"figX.png", "figX.pdf", "tabX.csv", "tabX.md"}
+    entry = manifest["figX.png"]
+    assert entry["notebook"] == "01_distribution_mismatch" and entry["seed"] == 3 and entry["profile"] == "quick"
+    assert entry["parameters"] == {"n": 5} and entry["packages"]["torch"].startswith("2.13")
+    assert entry["commit"]
+    assert (tmp_path / "tabX.md").read_text().splitlines()[0].split("|")[1:3] == ["   a ", " b   "]
+
+
+def test_pdf_is_byte_reproducible(tmp_path):
+    run = Run("nb", "quick", 0, out_dir=tmp_path)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    run.savefig(fig, "a", formats=("pdf", "png"))
+    first = [(tmp_path / f"a.{e}").read_bytes() for e in ("pdf", "png")]
+    run.savefig(fig, "a", formats=("pdf", "png"))
+    assert first == [(tmp_path / f"a.{e}").read_bytes() for e in ("pdf", "png")]
+
+
+def test_atomic_path_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "fig.png"
+    target.write_text("good")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("notebook failed")
+    assert target.read_text() == "good"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_profiles_resolve(monkeypatch):
+    monkeypatch.delenv("ADVAI_PROFILE", raising=False)
+    assert profiles.resolve("01_distribution_mismatch")["profile"] == "paper"
+    monkeypatch.setenv("ADVAI_PROFILE", "quick")
+    assert profiles.resolve("01_distribution_mismatch")["profile"] == "quick"
+    with pytest.raises(ValueError, match="profile='fast'.*'paper', 'quick'"):
+        profiles.resolve("01_distribution_mismatch", "fast")
+    for nb, by_profile in profiles.PROFILES.items():
+        assert set(by_profile) == set(profiles.PROFILE_NAMES)
+        assert set(by_profile["paper"]) == set(by_profile["quick"]), nb
+
+
+def test_figures_dir_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("ADVAI_FIGURES_DIR", str(tmp_path / "f"))
+    assert outputs.figures_dir() == tmp_path / "f" and (tmp_path / "f").is_dir()
