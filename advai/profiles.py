@@ -19,6 +19,24 @@ PROFILES = {
         "quick": dict(n_cloud=500, n_2d=2000, n_norm=2000, n_mismatch=600, n_seeds=2,
                       n_curve=300, dims=(2, 8, 32), n_alphas=5, n_permutations=50),
     },
+    "02_train_advai": {
+        "paper": dict(steps=3000, steps_nine_discs=4000, n_table=4000, n_seeds=3, n_alpha_grid=2000,
+                      alpha_grid=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), n_density=20000, compare_authors=True),
+        "quick": dict(steps=150, steps_nine_discs=150, n_table=500, n_seeds=1, n_alpha_grid=300,
+                      alpha_grid=(0.25, 0.5, 0.75), n_density=2000, compare_authors=True),
+    },
+}
+
+# Which AdvAI fits notebook 2 makes: key -> (prior, dim, mode, settings beyond advai.train_advai.DEFAULTS).
+# Factorized fits see batch_size * dim coordinates per step, so d = 64 uses 8 codes a batch
+# (512 coordinates, the same work per step as 256 codes in 2-D).
+ADVAI_FITS = {
+    "uniform": ("uniform", 2, "factorized", {}),
+    "gaussian": ("gaussian", 2, "factorized", {}),
+    "ring": ("ring", 2, "joint", {}),
+    "nine_discs": ("nine_discs", 2, "joint", {"n_scale": 3.0, "lr": 3e-4, "lr_disc": 3e-4, "hidden": 200}),
+    "surface": ("surface", 3, "joint", {}),
+    "gaussian_d64": ("gaussian", 64, "factorized", {"batch_size": 8}),
 }
 
 

@@ -1,0 +1,142 @@
+"""AdvAI: symmetry, endpoints, training effect, checkpoints, resume, save/load, errors."""
+import pytest
+import torch
+
+import advai
+from advai import metrics
+from advai.correction import AdvAIConfig, AdvAIInterpolator, Correction, load_advai
+from advai.train_advai import AUTHORS, DEFAULTS, fit_advai
+
+SMALL = dict(hidden=32, layers=2, batch_size=64, progress=False)
+
+
+def untrained(mode="factorized", dim=3):
+    torch.manual_seed(0)
+    cfg = AdvAIConfig(dim=dim, mode=mode)
+    return AdvAIInterpolator(cfg, Correction(cfg))
+
+
+@pytest.mark.parametrize("mode", ["factorized", "joint"])
+def test_endpoints_and_symmetry_hold_by_construction(mode):
+    it = untrained(mode)
+    z1, z2 = advai.sample_prior("gaussian", 200, 3, seed=0), advai.sample_prior("gaussian", 200, 3, seed=1)
+    a = torch.rand(200, generator=torch.Generator().manual_seed(2))
+    for alpha in (0.0, 1.0):
+        expect = z1 if alpha == 0 else z2
+        assert torch.allclose(it(z1, z2, alpha), expect, atol=1e-6)  # the a(1-a) factor
+        assert torch.equal(advai.interpolate(z1, z2, alpha, method="advai", model=it), expect)
+    f = advai.interpolate(z1, z2, a, method="advai", model=it)
+    g = advai.interpolate(z2, z1, 1 - a, method="advai", model=it)
+    assert torch.allclose(f, g, atol=1e-5)
+    assert not torch.allclose(f, advai.interpolate(z1, z2, a))  # R does correct something
+
+
+def test_factorized_accepts_per_coordinate_alpha_joint_does_not():
+    z1, z2 = torch.zeros(4, 3), torch.ones(4, 3)
+    a = torch.rand(4, 3)
+    assert untrained("factorized")(z1, z2, a).shape == (4, 3)
+    with pytest.raises(ValueError, match="one value per sample.*factorized"):
+        untrained("joint")(z1, z2, a)
+
+
+def test_model_errors():
+    it = untrained(dim=3)
+    z = torch.zeros(4, 3)
+    with pytest.raises(ValueError, match="trained for dim=3"):
+        it(torch.zeros(4, 2), torch.zeros(4, 2), 0.5)
+    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+        it(z, z, 1.2)
+    with pytest.raises(ValueError, match="z1 contains NaN"):
+        it(torch.full((4, 3), float("nan")), z, 0.5)
+    with pytest.raises(ValueError, match="mode='diagonal'"):
+        AdvAIConfig(dim=2, mode="diagonal")
+
+
+@pytest.mark.parametrize("prior,mode", [("gaussian", "factorized"), ("ring", "joint")])
+def test_training_removes_most_of_the_mismatch(prior, mode):
+    it = fit_advai(prior, 2, mode=mode, steps=1500, seed=0, progress=False)
+    lin = metrics.mismatch(prior, "linear", 0.5, 1500, 2, seed=5)
+    adv = metrics.mismatch(prior, "advai", 0.5, 1500, 2, seed=5, model=it)
+    assert adv < 0.3 * lin
+    assert len(it.history["loss_D"]) == 150 and it.history["step"][-1] == 1500
+
+
+def test_same_seed_same_weights_and_callable_sampler():
+    a = fit_advai("uniform", 2, steps=30, seed=3, **SMALL)
+    b = fit_advai("uniform", 2, steps=30, seed=3, **SMALL)
+    c = fit_advai(lambda n: torch.rand(n, 2) * 2 - 1, 2, steps=30, seed=3, **SMALL)
+    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
+        assert torch.equal(pa, pb) and torch.equal(pa, pc)  # the callable draws the same numbers
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_interrupt_and_resume_reach_the_uninterrupted_weights(tmp_path):
+    ckpt = tmp_path / "fit.pt"
+    full = fit_advai("gaussian", 2, steps=60, seed=1, checkpoint_every=25, **SMALL)
+
+    def stop_at_37(step, *_):
+        if step == 37:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        fit_advai("gaussian", 2, steps=60, seed=1, checkpoint=ckpt, checkpoint_every=25, callback=stop_at_37, **SMALL)
+    assert torch.load(ckpt, weights_only=False)["step"] == 37  # saved on the way out
+    resumed = fit_advai("gaussian", 2, steps=60, seed=1, checkpoint=ckpt, checkpoint_every=25, **SMALL)
+    for p, q in zip(full.parameters(), resumed.parameters()):
+        assert torch.equal(p, q)
+    assert resumed.history == full.history
+    # a finished checkpoint is reused without training
+    calls = []
+    again = fit_advai("gaussian", 2, steps=60, seed=1, checkpoint=ckpt, callback=lambda *a: calls.append(a), **SMALL)
+    assert not calls and all(torch.equal(p, q) for p, q in zip(full.parameters(), again.parameters()))
+
+
+def test_save_and_load(tmp_path):
+    it = fit_advai("ring", 2, mode="joint", steps=20, seed=0, **SMALL)
+    it.save(tmp_path / "ring.pt")
+    back = load_advai(tmp_path / "ring.pt")
+    z1, z2 = advai.sample_prior("ring", 50, seed=0), advai.sample_prior("ring", 50, seed=1)
+    assert torch.equal(it(z1, z2, 0.3), back(z1, z2, 0.3))
+    assert back.cfg == it.cfg and back.history == it.history
+
+
+def test_checkpoint_errors(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="bad.pt is corrupt"):
+        load_advai(bad)
+    with pytest.raises(ValueError, match="bad.pt is corrupt"):
+        fit_advai("gaussian", 2, steps=5, checkpoint=bad, **SMALL)
+    with pytest.raises(ValueError, match="does not exist"):
+        load_advai(tmp_path / "missing.pt")
+    ckpt = tmp_path / "g.pt"
+    fit_advai("gaussian", 2, steps=5, checkpoint=ckpt, **SMALL)
+    with pytest.raises(ValueError, match=r"other settings \(.*lr"):
+        fit_advai("gaussian", 2, steps=5, checkpoint=ckpt, **dict(SMALL, lr=0.5))
+    with pytest.raises(ValueError, match="other settings"):
+        fit_advai("gaussian", 3, steps=5, checkpoint=ckpt, **SMALL)
+    fit_advai("gaussian", 3, steps=5, checkpoint=ckpt, resume=False, **SMALL)  # explicit retrain is fine
+
+
+def test_sampler_errors():
+    with pytest.raises(ValueError, match=r"sampler returned \(10, 3\), expected .*\(10, 2\)"):
+        fit_advai(lambda n: torch.zeros(n, 3), 2, steps=2, **dict(SMALL, batch_size=5))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        fit_advai(lambda n: torch.full((n, 2), float("nan")), 2, steps=2, **SMALL)
+    with pytest.raises(ValueError, match="dim must be a positive integer"):
+        fit_advai(lambda n: torch.zeros(n, 2), None, steps=2, **SMALL)
+    with pytest.raises(ValueError, match="prior='moon'"):
+        fit_advai("moon", 2, steps=2, **SMALL)
+    with pytest.raises(ValueError, match="unknown hyperparameters"):
+        fit_advai("gaussian", 2, steps=2, learning_rate=1.0, **SMALL)
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        fit_advai("gaussian", 2, steps=0, **SMALL)
+
+
+def test_authors_settings_are_available():
+    assert AUTHORS["lr"] == 1e-4 and AUTHORS["ema"] == 0.95 and AUTHORS["wa"] == 0.05
+    assert AUTHORS["n_scale"] == 10 and AUTHORS["hidden"] == 100 and AUTHORS["layers"] == 3
+    assert AUTHORS["loss"] == "l1" and set(AUTHORS) == set(DEFAULTS)
