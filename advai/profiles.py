@@ -20,9 +20,9 @@ PROFILES = {
                       n_curve=300, dims=(2, 8, 32), n_alphas=5, n_permutations=50),
     },
     "02_train_advai": {
-        "paper": dict(steps=3000, steps_nine_discs=4000, n_table=4000, n_seeds=3, n_alpha_grid=2000,
+        "paper": dict(steps=3000, steps_nine_discs=4000, n_table=4000, n_seeds=5, n_alpha_grid=2000,
                       alpha_grid=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), n_density=20000, compare_authors=True),
-        "quick": dict(steps=150, steps_nine_discs=150, n_table=500, n_seeds=1, n_alpha_grid=300,
+        "quick": dict(steps=600, steps_nine_discs=600, n_table=500, n_seeds=1, n_alpha_grid=300,
                       alpha_grid=(0.25, 0.5, 0.75), n_density=2000, compare_authors=True),
     },
 }
@@ -34,7 +34,7 @@ ADVAI_FITS = {
     "uniform": ("uniform", 2, "factorized", {}),
     "gaussian": ("gaussian", 2, "factorized", {}),
     "ring": ("ring", 2, "joint", {}),
-    "nine_discs": ("nine_discs", 2, "joint", {"n_scale": 3.0, "lr": 3e-4, "lr_disc": 3e-4, "hidden": 200}),
+    "nine_discs": ("nine_discs", 2, "joint", {"n_scale": 3.0, "hidden": 200}),
     "surface": ("surface", 3, "joint", {}),
     "gaussian_d64": ("gaussian", 64, "factorized", {"batch_size": 8}),
 }

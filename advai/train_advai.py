@@ -9,8 +9,12 @@ factorized mode, per sample in joint mode) and the folded target
 * correction: :math:`L_R = w_a\,E|D_R(f)|` (make interpolants look like prior samples).
 
 Both are optimized with Adam. An exponential moving average of R's weights (``ema``) is
-the interpolator returned. Defaults are the authors' settings (``AUTHORS``) except where
-:data:`DEFAULTS` says otherwise; see the README and notebook 2 for the side-by-side.
+the interpolator returned. :data:`AUTHORS` holds the authors' settings (TF code,
+guanyuelee/AdvAI-Official, ``train_AdvAI.py`` flags); :data:`DEFAULTS` changes three of
+them, each measured side by side in notebook 2: ``loss="l2"`` (the L1 critic regresses the
+conditional median of alpha, 0 wherever prior samples dominate, and gives R little
+signal), Adam ``beta1=0.5`` and ``batch_size=256``. The authors' EMA *overwrites* R's
+weights every step; here it is a shadow copy used for the returned interpolator.
 
 Checkpoints (``checkpoint=path``) hold R, D_R, the average, both optimizers, the RNG state
 and the loss history; a fit pointed at an existing checkpoint resumes from it (and returns
@@ -34,7 +38,7 @@ from .priors import get_prior
 
 AUTHORS = dict(batch_size=64, lr=1e-4, lr_disc=1e-4, beta1=0.9, ema=0.95, wa=0.05, hidden=100, layers=3, n_scale=10.0,
                loss="l1")
-DEFAULTS = dict(AUTHORS, batch_size=256, lr=1e-3, lr_disc=1e-3, beta1=0.5, loss="l2")
+DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2")
 
 
 _LOSSES = {"l1": torch.abs, "l2": torch.square}
