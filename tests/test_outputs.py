@@ -45,6 +45,9 @@ def test_atomic_path_keeps_old_file_on_failure(tmp_path):
             raise RuntimeError("notebook failed")
     assert target.read_text() == "good"
     assert list(tmp_path.iterdir()) == [target]
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and target.stat().st_mode & 0o044  # group/others can read
 
 
 def test_profiles_resolve(monkeypatch):
