@@ -1,5 +1,3 @@
-import math
-
 import pytest
 import torch
 
@@ -66,4 +64,4 @@ def test_errors_name_the_parameter():
 
 def test_exported_from_package():
     assert advai.get_prior("gaussian").factorized and not advai.get_prior("ring").factorized
-    assert math.isclose(float(advai.sample_prior("uniform", 10, 2, seed=0).abs().max()) <= 1, 1)
+    assert float(advai.sample_prior("uniform", 10, 2, seed=0).abs().max()) <= 1
