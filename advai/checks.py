@@ -15,12 +15,9 @@ def check_choice(name: str, value, allowed) -> None:
 
 
 def check_positive_int(name: str, value) -> int:
-    """Return ``value`` as int; raise unless it is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (
-        isinstance(value, float) and value.is_integer()
-    ):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if value < 1:
+    """Return ``value`` as int; raise unless it is a whole number >= 1 (bools are rejected)."""
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or value < 1:
         raise ValueError(f"{name} must be a positive integer (>= 1), got {value!r}")
     return int(value)
 
