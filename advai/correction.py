@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from .checks import as_tensor, broadcast_codes, check_alpha, check_choice, check_finite
+from .outputs import atomic_path
 
 MODES = ("factorized", "joint")
 
@@ -152,18 +154,28 @@ class AdvAIInterpolator(nn.Module):
 
     def save(self, path) -> None:
         """Write the interpolator (config, R's weights, history, meta) to ``path``."""
-        from .outputs import atomic_path
-
         with atomic_path(path) as tmp:
             torch.save({"kind": "advai-interpolator", "config": asdict(self.cfg),
                         "state": {k: v.cpu() for k, v in self.correction.state_dict().items()},
                         "history": self.history, "meta": self.meta}, tmp)
 
 
+def read_checkpoint(path) -> dict:
+    """Load a checkpoint or interpolator file; a clear ``ValueError`` if it is not readable."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"checkpoint file {path} does not exist")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ValueError(f"checkpoint file {path} is corrupt or not a torch file: {exc}") from exc
+    if not isinstance(blob, dict) or "kind" not in blob:
+        raise ValueError(f"checkpoint file {path} is not an advai file")
+    return blob
+
+
 def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:
     """Load an interpolator written by :meth:`AdvAIInterpolator.save` (or a finished fit's checkpoint)."""
-    from .train_advai import read_checkpoint
-
     blob = read_checkpoint(path)
     if blob.get("kind") == "advai-checkpoint":
         return blob_to_interpolator(blob, device)

@@ -32,7 +32,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .checks import check_choice, check_positive_int
-from .correction import AdvAIConfig, AdvAIInterpolator, Correction, Critic, blob_to_interpolator
+from .correction import AdvAIConfig, AdvAIInterpolator, Correction, Critic, blob_to_interpolator, read_checkpoint
 from .outputs import atomic_path
 from .priors import get_prior
 
@@ -71,20 +71,6 @@ def make_sampler(sampler, dim):
         return z.float()
 
     return checked, dim, getattr(sampler, "__name__", "callable")
-
-
-def read_checkpoint(path) -> dict:
-    """Load a checkpoint or interpolator file; a clear ``ValueError`` if it is not readable."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"checkpoint file {path} does not exist")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:
-        raise ValueError(f"checkpoint file {path} is corrupt or not a torch file: {exc}") from exc
-    if not isinstance(blob, dict) or "kind" not in blob:
-        raise ValueError(f"checkpoint file {path} is not an advai file")
-    return blob
 
 
 def _check_same_config(path, stored: dict, wanted: dict):
@@ -217,5 +203,4 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
         finally:
             bar.close()
         save()
-        config["steps"] = steps
         return blob_to_interpolator(tr.state(config), device=dev)
