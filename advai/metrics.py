@@ -46,22 +46,31 @@ def energy_distance(x, y) -> float:
     return float(2 * xy - xx - yy)
 
 
-def mmd(x, y, bandwidths=MMD_BANDWIDTHS) -> float:
-    """Squared MMD (V-statistic), Gaussian kernels with widths ``s * sqrt(d)``, s in ``bandwidths``.
+def mmd_squared(x: torch.Tensor, y: torch.Tensor, bandwidths=MMD_BANDWIDTHS) -> torch.Tensor:
+    r"""Squared MMD as a differentiable tensor (V-statistic, so always >= 0):
 
-    Kernels are evaluated in float32 on one pooled distance matrix and summed in float64.
+    .. math:: \mathrm{MMD}^2 = \overline{k(x, x')} + \overline{k(y, y')} - 2\,\overline{k(x, y)},
+              \quad k(a, b) = \sum_s \exp\left(-\frac{\lVert a - b\rVert^2}{2 s^2 d}\right),
+
+    the means over all pairs (diagonals included), ``s`` in ``bandwidths``. Kernels are
+    evaluated in the inputs' dtype on one pooled distance matrix and summed in float64.
+    Used as a training loss (AdvAI-AE's prior matching) and, through :func:`mmd`, as a metric.
     """
-    x, y = _pair(x, y)
-    n = len(x)
-    z = torch.cat([x, y]).float()
-    d2 = torch.cdist(z, z).pow_(2)
-    k = torch.zeros_like(d2)
-    for s in bandwidths:
-        k += torch.exp(d2 / (-2 * float(s) ** 2 * x.shape[1]))
+    n, m = len(x), len(y)
+    z = torch.cat([x, y])
+    d2 = torch.cdist(z, z).pow(2)
+    k = sum(torch.exp(d2 / (-2 * float(s) ** 2 * x.shape[1])) for s in bandwidths)
     kxx = k[:n, :n].sum(dtype=torch.float64) / n**2
-    kyy = k[n:, n:].sum(dtype=torch.float64) / (len(y) ** 2)
-    kxy = k[:n, n:].sum(dtype=torch.float64) / (n * len(y))
-    return float(kxx + kyy - 2 * kxy)
+    kyy = k[n:, n:].sum(dtype=torch.float64) / m**2
+    kxy = k[:n, n:].sum(dtype=torch.float64) / (n * m)
+    return kxx + kyy - 2 * kxy
+
+
+def mmd(x, y, bandwidths=MMD_BANDWIDTHS) -> float:
+    """Squared MMD (V-statistic) of two samples, as a float: :func:`mmd_squared` in float32."""
+    x, y = _pair(x, y)
+    with torch.no_grad():
+        return float(mmd_squared(x.float(), y.float(), bandwidths))
 
 
 def sliced_wasserstein(x, y, n_projections: int = 200, seed: int = 0) -> float:

@@ -25,6 +25,14 @@ PROFILES = {
         "quick": dict(steps={"default": 600}, n_table=500, n_seeds=1, n_alpha_grid=300,
                       alpha_grid=(0.25, 0.5, 0.75), n_density=2000, compare_authors=True),
     },
+    "03_advai_autoencoder": {
+        "paper": dict(models=("ae", "acai", "aae", "advai_ae"), n_seeds=3, latent=32, warmup_steps=3000,
+                      steps={"mnist5k": 3000, "lines": 4000}, n_lines=10_000, n_paths=16, n_path_steps=16,
+                      n_strip_pairs=4, n_samples=32),
+        "quick": dict(models=("ae", "acai", "aae", "advai_ae"), n_seeds=1, latent=32, warmup_steps=50,
+                      steps={"mnist5k": 40, "lines": 40}, n_lines=1000, n_paths=4, n_path_steps=8,
+                      n_strip_pairs=2, n_samples=8),
+    },
 }
 
 # Which AdvAI fits notebook 2 makes: key -> (prior, dim, mode, settings beyond advai.train_advai.DEFAULTS).

@@ -15,6 +15,7 @@ from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 
 def _codes(name, x):
@@ -51,7 +52,10 @@ def clustering_accuracy(codes, labels, n_clusters: int | None = None, seed: int 
     x = _codes("codes", codes)
     y = _labels("labels", labels, len(x))
     k = n_clusters or len(np.unique(y))
-    pred = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(x)
+    # one thread: OpenMP's busy-waiting made K-means take minutes instead of 0.1 s when another
+    # process kept a core busy (measured on the 2-core machine); a few thousand codes need no more
+    with threadpool_limits(limits=1):
+        pred = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(x)
     return matched_accuracy(pred, y)
 
 
