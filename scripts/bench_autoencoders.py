@@ -1,0 +1,54 @@
+"""Benchmark the four autoencoders on this machine: training images per second, and notebook 3's wall time.
+
+    .venv/bin/python scripts/bench_autoencoders.py [--steps 200] [--device auto]
+
+Trains each model (latent 32, batch 64, 32x32 MNIST-5k images) for ``--steps`` steps after
+20 untimed steps and prints images/s. ``--device auto`` uses a CUDA GPU when one is present.
+Then prints notebook 3's last measured wall time from ``build/timings-<profile>-seed0.json``
+(written by ``make figures``), if there is one.
+"""
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from advai import data
+from advai.autoencoders import LABELS, MODELS, TRAIN, fit_autoencoder
+from advai.data import pad_to
+from advai.train_advai import resolve_device
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def images_per_second(name, x, steps, device):
+    marks = {}
+    kw = {"warmup_steps": 50} if name == "advai_ae" else {}
+    fit_autoencoder(name, x, latent=32, steps=20 + steps, seed=0, device=device, progress=False,
+                    callback=lambda s, log: marks.setdefault(s, time.perf_counter()), **kw)
+    return steps * TRAIN["batch_size"] / (marks[20 + steps] - marks[20])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--device", default="auto")
+    args = ap.parse_args()
+    dev = resolve_device(args.device)
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    print(f"machine: {platform.machine()} {platform.system()}, device: {name}, torch {torch.__version__}")
+    x = pad_to(data.load("mnist5k").train[0], 32)
+    for model in MODELS:
+        print(f"{LABELS[model]:9s} {images_per_second(model, x, args.steps, args.device):8.0f} training images/s", flush=True)
+    for profile in ("paper", "quick"):
+        f = REPO / "build" / f"timings-{profile}-seed0.json"
+        if f.exists():
+            t = json.loads(f.read_text()).get("03_advai_autoencoder.ipynb")
+            if t is not None:
+                print(f"notebook 3, {profile} profile (last `make figures` run): {t:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
