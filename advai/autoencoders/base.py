@@ -37,12 +37,16 @@ class AutoencoderModel(nn.Module):
         self.w = {k: v[0] for k, v in self.WEIGHTS.items()}
         self.w.update(weights)
         self.latent, self.channels, self.size, self.depth = int(latent), channels, size, depth
-        self.encoder = Encoder(latent, channels, size, depth)
+        self.encoder = Encoder(latent, channels, size, depth) if self.has_encoder else None
         self.decoder = Decoder(latent, channels, size, depth)
+
+    #: False for a generator-only model (:mod:`advai.generator`): no encoder is built
+    has_encoder = True
 
     # -- what the trainer needs -------------------------------------------------------------
     def autoencoder_parameters(self):
-        return list(self.encoder.parameters()) + list(self.decoder.parameters())
+        """The weights ``loss_ae`` trains: encoder and decoder (or the generator alone)."""
+        return list(self.encoder.parameters() if self.encoder is not None else []) + list(self.decoder.parameters())
 
     def adversary_parameters(self):
         ae = {id(p) for p in self.autoencoder_parameters()}
@@ -62,7 +66,7 @@ class AutoencoderModel(nn.Module):
         return self.decoder(z)
 
     def reconstruction_loss(self, x: torch.Tensor):
-        """(codes, reconstructions, reconstruction loss).
+        r"""(codes, reconstructions, reconstruction loss).
 
         The loss is the mean squared error per pixel *on the [-1, 1] scale* that ACAI's and the
         AdvAI authors' code train on, :math:`\overline{(2\hat x - 2x)^2}` for our [0, 1] images,

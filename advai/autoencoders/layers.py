@@ -48,16 +48,22 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Flat code ``[n, latent]`` -> image ``[n, c, s, s]`` (linear output; targets are in [0, 1])."""
+    """Flat code ``[n, latent]`` -> image ``[n, c, s, s]`` (linear output; targets are in [0, 1]).
 
-    def __init__(self, latent: int, channels: int = 1, size: int = 32, depth: int = 16, scales: int = 3):
+    ``batch_norm``: batch normalisation after each transposed convolution (the GAN generator
+    of :mod:`advai.generator`, as in DCGAN; the autoencoders use none).
+    """
+
+    def __init__(self, latent: int, channels: int = 1, size: int = 32, depth: int = 16, scales: int = 3,
+                 batch_norm: bool = False):
         super().__init__()
         ch = _channels(depth, scales)[::-1]
         self.side, self.top = size // 2**scales, ch[0]
         self.inp = nn.Sequential(nn.Linear(latent, ch[0] * self.side**2), nn.LeakyReLU(0.2))
         mods = []
         for a, b in zip(ch[:-1], ch[1:]):
-            mods += [nn.ConvTranspose2d(a, b, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            norm = [nn.BatchNorm2d(b)] if batch_norm else []
+            mods += [nn.ConvTranspose2d(a, b, 4, stride=2, padding=1), *norm, nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*mods, nn.ConvTranspose2d(ch[-1], channels, 4, stride=2, padding=1))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

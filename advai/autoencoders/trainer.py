@@ -29,7 +29,15 @@ from .ae import AE
 from .advai_ae import AdvAIAE
 
 MODELS = {"ae": AE, "acai": ACAI, "aae": AAE, "advai_ae": AdvAIAE}
-LABELS = {"ae": "AE", "acai": "ACAI", "aae": "AAE", "advai_ae": "AdvAI-AE"}
+LABELS = {"ae": "AE", "acai": "ACAI", "aae": "AAE", "advai_ae": "AdvAI-AE",
+          "gan_gaussian": "GAN (Gaussian)", "gan_uniform": "GAN (uniform)"}
+
+
+def _registry() -> dict:
+    """The autoencoders plus notebook 4's generators (imported late: advai.generator builds on this package)."""
+    from ..generator import GaussianGAN, UniformGAN
+
+    return {**MODELS, "gan_gaussian": GaussianGAN, "gan_uniform": UniformGAN}
 
 #: Shared optimisation settings. Adam with lr 1e-4 and batch 64 are ACAI's and the AdvAI authors'
 #: settings; we use lr 5e-4 and beta1 0.5 because our CPU budget allows ~1/1000 of their
@@ -38,9 +46,10 @@ TRAIN = {"batch_size": 64, "lr": 5e-4, "lr_adv": 5e-4, "beta1": 0.5}
 
 
 def build_model(name: str, latent: int = 32, channels: int = 1, size: int = 32, **weights):
-    """A fresh model ``name`` (one of :data:`MODELS`)."""
-    check_choice("model", name, tuple(MODELS))
-    return MODELS[name](latent=check_positive_int("latent", latent), channels=channels, size=size, **weights)
+    """A fresh model ``name``: one of :data:`MODELS` or a generator of :mod:`advai.generator`."""
+    models = _registry()
+    check_choice("model", name, tuple(models))
+    return models[name](latent=check_positive_int("latent", latent), channels=channels, size=size, **weights)
 
 
 def data_fingerprint(images: torch.Tensor) -> dict:

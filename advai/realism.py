@@ -1,0 +1,57 @@
+r"""How realistic are decoded interpolants? (Notebook 4's protocol, adapted from Agustsson et al., ICLR 2019.)
+
+For a generator G with prior p, an interpolator m and a coefficient alpha: draw independent
+:math:`z_1, z_2 \sim p` (n each), decode the interpolants :math:`G(m(z_1, z_2, \alpha))`, and compare
+them with decoded *prior samples* :math:`G(z)`, :math:`z \sim p` (a third independent draw):
+
+* **Fréchet distance** (:mod:`advai.frechet`) between the two sets, in the 64-d features of
+  the classifier trained here (:mod:`advai.classifier`). If interpolants were distributed like
+  prior samples, it would sit at the *floor*: the same distance between two independent sets of
+  decoded prior samples.
+* **Mean confidence** of the classifier (probability of its predicted digit) on the decoded
+  interpolants: images between digits that look like no digit score low.
+
+Real images are the other reference: two disjoint halves of the held-out split give the
+Fréchet distance of real to real at the same n.
+"""
+from __future__ import annotations
+
+import torch
+
+from .frechet import frechet_distance
+from .interpolation import interpolate
+from .priors import get_prior
+
+
+@torch.no_grad()
+def decode_codes(generator, z: torch.Tensor, batch: int = 1000) -> torch.Tensor:
+    """Images from codes, in batches, clamped to [0, 1], on the CPU (the generator may sit on a GPU)."""
+    dev = next(generator.parameters()).device if hasattr(generator, "parameters") else torch.device("cpu")
+    return torch.cat([generator.decode(z[i:i + batch].to(dev)).clamp(0, 1).cpu() for i in range(0, len(z), batch)])
+
+
+def prior_draws(prior: str, n: int, dim: int, seed: int, k: int = 3):
+    """``k`` independent ``[n, dim]`` draws from ``prior`` (seeded)."""
+    g = torch.Generator().manual_seed(int(seed))
+    return [get_prior(prior).sample(n, dim, g) for _ in range(k)]
+
+
+def realism_rows(generator, classifier, prior: str, interpolators: dict, alphas, n: int, seed: int = 0) -> list[dict]:
+    """One row per (interpolator, alpha) plus a ``prior samples`` floor row, for one generator.
+
+    ``interpolators``: label -> ``(method, model)`` as accepted by :func:`advai.interpolate`.
+    """
+    z1, z2, z_ref = prior_draws(prior, n, generator.latent, seed)
+    (z_floor,) = prior_draws(prior, n, generator.latent, seed + 1, k=1)
+    ref = classifier.features(decode_codes(generator, z_ref))
+    floor_img = decode_codes(generator, z_floor)
+    rows = [{"prior": prior, "interpolator": "prior samples (floor)", "alpha": float("nan"),
+             "frechet": frechet_distance(classifier.features(floor_img), ref),
+             "confidence": float(classifier.confidence(floor_img).mean())}]
+    for label, (method, model) in interpolators.items():
+        for a in alphas:
+            img = decode_codes(generator, interpolate(z1, z2, float(a), method=method, prior=prior, model=model))
+            rows.append({"prior": prior, "interpolator": label, "alpha": float(a),
+                         "frechet": frechet_distance(classifier.features(img), ref),
+                         "confidence": float(classifier.confidence(img).mean())})
+    return rows

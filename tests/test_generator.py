@@ -1,0 +1,96 @@
+"""Notebook 4's pieces: the GANs, the classifier, and the realism protocol on a generator with a known answer."""
+import pytest
+import torch
+
+from advai.autoencoders import build_model, fit_autoencoder
+from advai.classifier import DigitClassifier, fit_classifier
+from advai.data import Dataset
+from advai.realism import realism_rows
+
+
+@pytest.mark.parametrize("name, lo", [("gan_gaussian", None), ("gan_uniform", -1.0)])
+def test_gan_has_no_encoder_and_decodes_prior_samples_to_images(name, lo):
+    torch.manual_seed(0)
+    g = build_model(name, latent=6)
+    assert g.encoder is None
+    assert {id(p) for p in g.autoencoder_parameters()} == {id(p) for p in g.decoder.parameters()}
+    assert not ({id(p) for p in g.adversary_parameters()} & {id(p) for p in g.decoder.parameters()})
+    z = g.sample_prior(5)
+    assert z.shape == (5, 6)
+    if lo is not None:
+        assert z.min() >= lo and z.max() <= 1
+    x = g.decode(z)
+    assert x.shape == (5, 1, 32, 32) and x.min() >= 0 and x.max() <= 1
+    with pytest.raises(ValueError, match="no encoder"):
+        g.encode(x)
+    loss_g, loss_d, _ = g.losses(torch.rand(8, 1, 32, 32))
+    assert torch.isfinite(loss_g) and torch.isfinite(loss_d)
+
+
+def test_gan_trains_through_the_shared_trainer():
+    x = torch.rand(16, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    a = fit_autoencoder("gan_uniform", x, latent=6, steps=3, seed=2, progress=False)
+    b = fit_autoencoder("gan_uniform", x, latent=6, steps=3, seed=2, progress=False)
+    assert torch.equal(a.decoder.inp[0].weight, b.decoder.inp[0].weight)
+    assert a.history["step"]
+
+
+def toy_digits(n=60):
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(n) % 3
+    x = torch.zeros(n, 1, 28, 28)
+    for k in range(3):  # class k: a bright band at rows 8k..8k+6, plus noise
+        x[y == k, :, 8 * k: 8 * k + 6] = 1
+    x = (x + 0.1 * torch.rand(x.shape, generator=g)).clamp(0, 1)
+    return Dataset("toy", x, y, torch.arange(0, n, 2), torch.arange(1, n, 2), 0, "test")
+
+
+def test_classifier_learns_caches_and_refuses_a_corrupt_file(tmp_path):
+    ds = toy_digits()
+    clf = fit_classifier(ds, steps=60, cache=tmp_path, progress=False)
+    from advai.data import pad_to
+
+    xt, yt = pad_to(ds.test[0], 32), ds.test[1]
+    assert clf.accuracy(xt, yt) > 0.9
+    c = clf.confidence(xt)
+    assert c.shape == (30,) and c.min() >= 1 / 3 - 1e-6 and c.max() <= 1
+    assert clf.features(xt).shape == (30, 64)
+    again = fit_classifier(ds, steps=60, cache=tmp_path, progress=False)  # read back, not retrained
+    assert torch.equal(again.head.weight, clf.head.weight)
+    (path,) = tmp_path.glob("classifier-*.pt")
+    path.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="classifier-toy.*corrupt"):
+        fit_classifier(ds, steps=60, cache=tmp_path, progress=False)
+
+
+class LinearGenerator:
+    """decode(z) = 0.5 + 0.04 z W: an image that depends linearly on the code (stays inside [0, 1])."""
+
+    latent = 8
+
+    def __init__(self):
+        self.w = torch.randn(8, 1024, generator=torch.Generator().manual_seed(1))
+
+    def decode(self, z):
+        return (0.5 + 0.04 * z @ self.w).reshape(-1, 1, 32, 32)
+
+
+class FlatFeatures(DigitClassifier):
+    """features = the first 16 pixels; a fixed confidence: enough to test the protocol's plumbing."""
+
+    def features(self, x, batch=1000):
+        return x.reshape(len(x), -1)[:, :16]
+
+    def confidence(self, x):
+        return torch.full((len(x),), 0.5)
+
+
+def test_realism_puts_ot_on_the_floor_and_linear_far_above_it():
+    rows = realism_rows(LinearGenerator(), FlatFeatures(), "gaussian",
+                        {"LineIntp": ("linear", None), "OT-matched": ("ot", None)}, alphas=(0.1, 0.5), n=3000, seed=0)
+    fd = {(r["interpolator"], r["alpha"]): r["frechet"] for r in rows if r["alpha"] == r["alpha"]}
+    floor = next(r["frechet"] for r in rows if r["interpolator"].startswith("prior samples"))
+    assert fd["OT-matched", 0.5] < 3 * floor
+    assert fd["LineIntp", 0.5] > 10 * floor  # variance 1/2 per coordinate at the midpoint
+    assert fd["LineIntp", 0.5] > fd["LineIntp", 0.1]  # worst in the middle
+    assert all(r["confidence"] == 0.5 for r in rows)
