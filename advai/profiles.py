@@ -34,7 +34,7 @@ PROFILES = {
                       n_strip_pairs=2, n_samples=8),
     },
     "04_generator_latent_paths": {
-        "paper": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=4000, gan_lr=2e-4, classifier_steps=1500,
+        "paper": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=10_000, gan_lr=2e-4, classifier_steps=1500,
                       advai_steps=3000, alphas=(0.1, 0.3, 0.5), n_eval=500, n_path_pairs=4, n_path_steps=10),
         "quick": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=30, gan_lr=2e-4, classifier_steps=30,
                       advai_steps=50, alphas=(0.5,), n_eval=100, n_path_pairs=2, n_path_steps=5),

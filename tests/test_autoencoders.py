@@ -164,3 +164,14 @@ def test_architecture_diagram_is_read_off_the_modules():
     lines = layer_summary(m.encoder, torch.zeros(1, 1, 32, 32))
     assert lines == ["Conv 4x4/2 -> 16x16x16", "Conv 4x4/2 -> 32x8x8", "Conv 4x4/2 -> 64x4x4", "Linear 1024 -> 4"]
     assert draw_advai_ae(m) is not None
+
+
+def test_cache_names_carry_non_default_weights(tmp_path):
+    x = images(30)
+    ds = Dataset("toy", x, torch.zeros(30, dtype=torch.int64), torch.arange(20), torch.arange(20, 30), 0, "test")
+    cached_autoencoder("acai", ds, latent=4, steps=2, progress=False, cache=tmp_path)
+    cached_autoencoder("acai", ds, latent=4, steps=2, progress=False, cache=tmp_path, adv=0.0)
+    names = sorted(p.name for p in (tmp_path / "autoencoders").glob("*.pt"))
+    assert names == ["toy-split0-acai-adv0-d4-steps2-seed0.pt", "toy-split0-acai-d4-steps2-seed0.pt"]
+    with pytest.raises(ValueError, match="model"):
+        cached_autoencoder("vae", ds, cache=tmp_path)

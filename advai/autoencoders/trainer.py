@@ -206,15 +206,20 @@ def cached_autoencoder(name: str, dataset, latent: int = 32, steps: int = 2000, 
     """Train ``name`` on ``dataset``'s training split, or read the finished model back from the cache.
 
     Checkpoints live in ``<cache>/autoencoders/`` (``cache``: default :func:`advai.outputs.cache_dir`)
-    named by dataset, model, latent size, steps and seed; AdvAI-AE's warm-up fit is cached
-    beside them and shared across datasets.
+    named by dataset, model, loss weights that differ from the model's defaults, latent size,
+    steps and seed; AdvAI-AE's warm-up fit is cached beside them and shared across datasets.
+    A cached file made with other settings is refused with an error naming it, never reused.
     """
     from ..data import pad_to
 
     folder = cache_dir(cache) / "autoencoders"
     folder.mkdir(parents=True, exist_ok=True)
     images = pad_to(dataset.train[0], 32)
-    stem = f"{dataset.name}-split{dataset.split_seed}-{name}-d{latent}-steps{steps}-seed{seed}"
+    models = _registry()
+    check_choice("model", name, tuple(models))
+    defaults = {k: v[0] for k, v in models[name].WEIGHTS.items()}
+    tag = "".join(f"-{k}{v:g}" for k, v in sorted(kw.items()) if k in defaults and v != defaults[k])
+    stem = f"{dataset.name}-split{dataset.split_seed}-{name}{tag}-d{latent}-steps{steps}-seed{seed}"
     warm = folder / f"advai-warmup-gaussian-d{latent}-steps{kw.get('warmup_steps', AdvAIAE.WEIGHTS['warmup_steps'][0])}-seed{seed}.pt"
     return fit_autoencoder(name, images, latent=latent, steps=steps, seed=seed, device=device,
                            checkpoint=folder / f"{stem}.pt", progress=progress, warmup_cache=warm, **kw)
