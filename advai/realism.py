@@ -6,8 +6,8 @@ them with decoded *prior samples* :math:`G(z)`, :math:`z \sim p` (a third indepe
 
 * **Fréchet distance** (:mod:`advai.frechet`) between the two sets, in the 64-d features of
   the classifier trained here (:mod:`advai.classifier`). If interpolants were distributed like
-  prior samples, it would sit at the *floor*: the same distance between two independent sets of
-  decoded prior samples.
+  prior samples, it would sit at the *floor*: the same distance between independent sets of
+  decoded prior samples (averaged over several draws; their spread is the measurement noise).
 * **Mean confidence** of the classifier (probability of its predicted digit) on the decoded
   interpolants: images between digits that look like no digit score low.
 
@@ -16,6 +16,7 @@ Fréchet distance of real to real at the same n.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .frechet import frechet_distance
@@ -36,18 +37,25 @@ def prior_draws(prior: str, n: int, dim: int, seed: int, k: int = 3):
     return [get_prior(prior).sample(n, dim, g) for _ in range(k)]
 
 
-def realism_rows(generator, classifier, prior: str, interpolators: dict, alphas, n: int, seed: int = 0) -> list[dict]:
+def realism_rows(generator, classifier, prior: str, interpolators: dict, alphas, n: int, seed: int = 0,
+                 n_floor: int = 5) -> list[dict]:
     """One row per (interpolator, alpha) plus a ``prior samples`` floor row, for one generator.
 
     ``interpolators``: label -> ``(method, model)`` as accepted by :func:`advai.interpolate`.
+    The floor is the mean over ``n_floor`` independent sets of decoded prior samples, with
+    their standard deviation in ``frechet_spread`` (the measurement's own noise at this n).
     """
     z1, z2, z_ref = prior_draws(prior, n, generator.latent, seed)
-    (z_floor,) = prior_draws(prior, n, generator.latent, seed + 1, k=1)
     ref = classifier.features(decode_codes(generator, z_ref))
-    floor_img = decode_codes(generator, z_floor)
+    fds, confs = [], []
+    for k in range(n_floor):
+        (z_floor,) = prior_draws(prior, n, generator.latent, seed + 1 + k, k=1)
+        floor_img = decode_codes(generator, z_floor)
+        fds.append(frechet_distance(classifier.features(floor_img), ref))
+        confs.append(float(classifier.confidence(floor_img).mean()))
     rows = [{"prior": prior, "interpolator": "prior samples (floor)", "alpha": float("nan"),
-             "frechet": frechet_distance(classifier.features(floor_img), ref),
-             "confidence": float(classifier.confidence(floor_img).mean())}]
+             "frechet": float(np.mean(fds)), "frechet_spread": float(np.std(fds, ddof=1)) if n_floor > 1 else float("nan"),
+             "confidence": float(np.mean(confs))}]
     for label, (method, model) in interpolators.items():
         for a in alphas:
             img = decode_codes(generator, interpolate(z1, z2, float(a), method=method, prior=prior, model=model))
