@@ -47,7 +47,7 @@ def main():
         if f.exists():
             t = json.loads(f.read_text()).get("03_advai_autoencoder.ipynb")
             if t is not None:
-                print(f"notebook 3, {profile} profile (last `make figures` run): {t:.0f} s")
+                print(f"notebook 3, {profile} profile, last `make figures` run: {t:.0f} s (short when its models were cached)")
 
 
 if __name__ == "__main__":
