@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Callable
 
 import torch
-from tqdm.auto import tqdm
 
 from .checks import check_choice, check_positive_int
 from .correction import AdvAIConfig, AdvAIInterpolator, Correction, Critic, blob_to_interpolator, read_checkpoint
+from .loop import checkpointed_loop
 from .outputs import atomic_path
 from .priors import get_prior
 
@@ -181,26 +181,18 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
                 with atomic_path(checkpoint) as tmp:
                     torch.save(tr.state(config), tmp)
 
-        bar = tqdm(total=steps, initial=tr.step, disable=not progress or tr.step >= steps,
-                   desc=f"AdvAI {name} d={dim} {mode}", leave=False)
-        try:
-            while tr.step < steps:
-                t0 = time.perf_counter()
-                loss_D, loss_R = tr.train_step(sample)
-                tr.seconds += time.perf_counter() - t0
-                if tr.step % log_every == 0 or tr.step == steps:
-                    for k, v in (("step", tr.step), ("loss_D", loss_D), ("loss_R", loss_R)):
-                        tr.history[k].append(v)
-                    bar.set_postfix(D=f"{loss_D:.3f}", R=f"{loss_R / hp['wa']:.3f}", refresh=False)
-                bar.update(1)
-                if callback is not None:
-                    callback(tr.step, loss_D, loss_R)
-                if tr.step % checkpoint_every == 0 and tr.step < steps:
-                    save()
-        except BaseException:
-            save()  # the state after the last finished step: resuming continues exactly there
-            raise
-        finally:
-            bar.close()
-        save()
+        def one_step():
+            t0 = time.perf_counter()
+            loss_D, loss_R = tr.train_step(sample)
+            tr.seconds += time.perf_counter() - t0
+            postfix = None
+            if tr.step % log_every == 0 or tr.step == steps:
+                for k, v in (("step", tr.step), ("loss_D", loss_D), ("loss_R", loss_R)):
+                    tr.history[k].append(v)
+                postfix = {"D": f"{loss_D:.3f}", "R": f"{loss_R / hp['wa']:.3f}"}
+            if callback is not None:
+                callback(tr.step, loss_D, loss_R)
+            return postfix
+
+        checkpointed_loop(tr, steps, one_step, save, checkpoint_every, f"AdvAI {name} d={dim} {mode}", progress)
         return blob_to_interpolator(tr.state(config), device=dev)

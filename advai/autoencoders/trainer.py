@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from ..checks import check_choice, check_positive_int
 from ..correction import read_checkpoint
+from ..data import pad_to
+from ..loop import checkpointed_loop
 from ..outputs import atomic_path, cache_dir
 from ..train_advai import resolve_device
 from .aae import AAE
@@ -170,32 +171,24 @@ def fit_autoencoder(name: str, images: torch.Tensor, latent: int = 32, steps: in
                 with atomic_path(Path(checkpoint)) as tmp:
                     torch.save(st.blob(config), tmp)
 
-        bar = tqdm(total=steps, initial=st.step, disable=not progress or st.step >= steps,
-                   desc=f"{LABELS[name]} d={latent}", leave=False)
+        def one_step():
+            t0 = time.perf_counter()
+            idx = torch.randint(n, (hp["batch_size"],))
+            log = _train_step(st, data[idx.to(dev)])
+            st.seconds += time.perf_counter() - t0
+            st.step += 1
+            postfix = None
+            if st.step % log_every == 0 or st.step == steps:
+                st.history["step"].append(st.step)
+                for k, v in log.items():
+                    st.history.setdefault(k, []).append(v)
+                postfix = {k: f"{v:.4f}" for k, v in log.items()}
+            if callback is not None:
+                callback(st.step, log)
+            return postfix
+
         model.train()
-        try:
-            while st.step < steps:
-                t0 = time.perf_counter()
-                idx = torch.randint(n, (hp["batch_size"],))
-                log = _train_step(st, data[idx.to(dev)])
-                st.seconds += time.perf_counter() - t0
-                st.step += 1
-                if st.step % log_every == 0 or st.step == steps:
-                    st.history["step"].append(st.step)
-                    for k, v in log.items():
-                        st.history.setdefault(k, []).append(v)
-                    bar.set_postfix({k: f"{v:.4f}" for k, v in log.items()}, refresh=False)
-                bar.update(1)
-                if callback is not None:
-                    callback(st.step, log)
-                if st.step % checkpoint_every == 0 and st.step < steps:
-                    save()
-        except BaseException:
-            save()  # the state after the last finished step: resuming continues exactly there
-            raise
-        finally:
-            bar.close()
-        save()
+        checkpointed_loop(st, steps, one_step, save, checkpoint_every, f"{LABELS[name]} d={latent}", progress)
         model.eval().requires_grad_(False)
         model.history, model.fit_seconds, model.fit_config = st.history, st.seconds, config
         return model
@@ -210,8 +203,6 @@ def cached_autoencoder(name: str, dataset, latent: int = 32, steps: int = 2000, 
     steps and seed; AdvAI-AE's warm-up fit is cached beside them and shared across datasets.
     A cached file made with other settings is refused with an error naming it, never reused.
     """
-    from ..data import pad_to
-
     folder = cache_dir(cache) / "autoencoders"
     folder.mkdir(parents=True, exist_ok=True)
     images = pad_to(dataset.train[0], 32)
