@@ -1,13 +1,17 @@
 """advai: a study of Adversarial Adaptive Interpolation (AdvAI) in latent spaces.
 
-Public entry points: :func:`interpolate`, the priors (:func:`get_prior`, :func:`sample_prior`),
-the mismatch metrics (:mod:`advai.metrics`) and their analytic references (:mod:`advai.analytic`),
-and AdvAI itself (:func:`fit_advai`, :func:`load_advai`).
+Public entry points: :func:`interpolate`, the priors (:func:`get_prior`, :func:`sample_prior`)
+and AdvAI itself (:func:`fit_advai`, :func:`load_advai`, :class:`AdvAIInterpolator`).
+
+The package is laid out as the study: :mod:`advai.latent` (priors, interpolators, the AdvAI
+model), :mod:`advai.models` (autoencoders, GANs, the digit classifier), :mod:`advai.evaluate`
+(mismatch, representation, lines, Fréchet, realism), :mod:`advai.study` (profiles, outputs,
+figures, the batch driver), over a shared base: :mod:`advai.train` (the one training
+harness), :mod:`advai.layers`, :mod:`advai.data`, :mod:`advai.files`, :mod:`advai.checks`.
 """
-from .correction import AdvAIInterpolator, load_advai
-from .interpolation import METHODS, interpolate
-from .priors import PRIORS, get_prior, sample_prior
-from .train_advai import fit_advai
+from .latent.interpolation import METHODS, interpolate
+from .latent.interpolator import AdvAIInterpolator, fit_advai, load_advai
+from .latent.priors import PRIORS, get_prior, sample_prior
 
 __all__ = ["interpolate", "METHODS", "get_prior", "sample_prior", "PRIORS", "fit_advai", "load_advai",
            "AdvAIInterpolator"]

@@ -22,6 +22,14 @@ def check_positive_int(name: str, value) -> int:
     return int(value)
 
 
+def with_defaults(what: str, defaults: dict, overrides: dict) -> dict:
+    """``defaults`` updated by ``overrides``; raise naming any unknown key and the allowed ones."""
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; allowed: {sorted(defaults)}")
+    return {**defaults, **overrides}
+
+
 def check_finite(name: str, x: torch.Tensor) -> None:
     """Raise if the tensor holds NaN or +-inf."""
     if not torch.isfinite(x).all():

@@ -6,8 +6,9 @@ r"""Image datasets, offline only: nothing is ever downloaded.
 * ``lines`` -- the ACAI lines benchmark (Berthelot et al., ICLR 2019): 32x32 images of a
   16-pixel anti-aliased line segment with one end at the image centre and angle
   :math:`\theta \sim U[0, 2\pi)`; labels are the angles. Generated, see :func:`render_lines`.
-* ``mnist``, ``fashion_mnist`` -- the full IDX files, *if* placed in ``data/`` (see data/README.md).
-* ``cifar10`` -- the python batches, *if* placed in ``data/cifar-10-batches-py``.
+* ``mnist``, ``fashion_mnist`` -- the full IDX files, *if* placed in the data folder (``data/``
+  unless ``$ADVAI_DATA_DIR`` says otherwise; see data/README.md and :mod:`advai.files`).
+* ``cifar10`` -- the python batches, *if* placed in ``<data folder>/cifar-10-batches-py``.
 
 Images are float32 tensors in [0, 1], shape ``[n, channels, h, w]``. :func:`load` returns a
 :class:`Dataset` with a fixed, seeded train/test split whose indices are recorded.
@@ -23,11 +24,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import files
 from .checks import check_choice, check_positive_int
-from .outputs import REPO
 
 DATASETS = ("mnist5k", "digits", "lines", "mnist", "fashion_mnist", "cifar10")
-DATA_DIR = REPO / "data"
 
 
 @dataclass
@@ -159,7 +159,7 @@ def load(name: str, test_fraction: float = 0.2, split_seed: int = 0, n_lines: in
          data_dir=None) -> Dataset:
     """Load dataset ``name`` (one of :data:`DATASETS`) with a seeded train/test split."""
     check_choice("dataset", name, DATASETS)
-    root = Path(data_dir or DATA_DIR)
+    root = files.data_dir(data_dir)
     if name == "mnist5k":
         images, labels, prov = _mnist5k()
     elif name == "digits":

@@ -13,8 +13,8 @@ import time
 import torch
 
 import advai
-from advai import metrics
-from advai.train_advai import resolve_device
+from advai.evaluate import mismatch
+from advai.train import resolve_device
 
 
 def bench(prior, dim, mode, steps, device, **hp):
@@ -22,9 +22,9 @@ def bench(prior, dim, mode, steps, device, **hp):
     it = advai.fit_advai(prior, dim, mode=mode, steps=steps, seed=0, device=device, progress=False, **hp)
     secs = time.perf_counter() - t0
     it = it.to("cpu")
-    floor = metrics.noise_floor(prior, 4000, dim, seed=1)
-    lin = metrics.mismatch(prior, "linear", 0.5, 4000, dim, seed=1)
-    adv = metrics.mismatch(prior, "advai", 0.5, 4000, dim, seed=1, model=it)
+    floor = mismatch.noise_floor(prior, 4000, dim, seed=1)
+    lin = mismatch.at_alpha(prior, "linear", 0.5, 4000, dim, seed=1)
+    adv = mismatch.at_alpha(prior, "advai", 0.5, 4000, dim, seed=1, model=it)
     print(f"{prior:9s} d={dim:<3d} {mode:10s} {steps} steps: {secs:6.1f} s, {steps / secs:6.0f} steps/s | "
           f"AdvAI/LineIntp {adv / lin:.3f}, AdvAI/floor {adv / floor:.2f}, LineIntp/floor {lin / floor:.1f}",
           flush=True)

@@ -4,30 +4,28 @@
 
 Trains each model (latent 32, batch 64, 32x32 MNIST-5k images) for ``--steps`` steps after
 20 untimed steps and prints images/s. ``--device auto`` uses a CUDA GPU when one is present.
-Then prints notebook 3's last measured wall time from ``build/timings-<profile>-seed0.json``
-(written by ``make figures``), if there is one.
+Then prints notebook 3's last measured wall time from the ``timings.json`` beside the
+figures of the paper and quick profiles (written by ``make figures``), if there is one.
 """
 import argparse
 import json
 import platform
 import time
-from pathlib import Path
 
 import torch
 
 from advai import data
-from advai.autoencoders import LABELS, MODELS, TRAIN, fit_autoencoder
 from advai.data import pad_to
-from advai.train_advai import resolve_device
-
-REPO = Path(__file__).resolve().parents[1]
+from advai.files import figures_dir, project_root
+from advai.models import AUTOENCODERS, LABELS, TRAIN, fit_model
+from advai.train import resolve_device
 
 
 def images_per_second(name, x, steps, device):
     marks = {}
     kw = {"warmup_steps": 50} if name == "advai_ae" else {}
-    fit_autoencoder(name, x, latent=32, steps=20 + steps, seed=0, device=device, progress=False,
-                    callback=lambda s, log: marks.setdefault(s, time.perf_counter()), **kw)
+    fit_model(name, x, latent=32, steps=20 + steps, seed=0, device=device, progress=False,
+              callback=lambda s, log: marks.setdefault(s, time.perf_counter()), **kw)
     return steps * TRAIN["batch_size"] / (marks[20 + steps] - marks[20])
 
 
@@ -40,12 +38,13 @@ def main():
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     print(f"machine: {platform.machine()} {platform.system()}, device: {name}, torch {torch.__version__}")
     x = pad_to(data.load("mnist5k").train[0], 32)
-    for model in MODELS:
+    for model in AUTOENCODERS:
         print(f"{LABELS[model]:9s} {images_per_second(model, x, args.steps, args.device):8.0f} training images/s", flush=True)
-    for profile in ("paper", "quick"):
-        f = REPO / "build" / f"timings-{profile}-seed0.json"
+    quick = project_root() / "build" / "quick-seed0" / "figures"
+    for profile, folder in (("paper", figures_dir()), ("quick", quick)):
+        f = folder / "timings.json"
         if f.exists():
-            t = json.loads(f.read_text()).get("03_advai_autoencoder.ipynb")
+            t = json.loads(f.read_text()).get("03_advai_autoencoder", {}).get("notebook_s")
             if t is not None:
                 print(f"notebook 3, {profile} profile, last `make figures` run: {t:.0f} s (short when its models were cached)")
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/probe_advai_ae.py [--seed 0] [--steps 3000]
 
-Trains (or reads back from runs/autoencoders/) AdvAI-AE with the authors' weights and with
+Trains (or reads back from the run cache, runs/) AdvAI-AE with the authors' weights and with
 one group of terms switched off, at notebook 3's paper settings, and prints linear-probe
 and K-means accuracy on the held-out split next to AE and ACAI from the same cache.
 """
@@ -11,8 +11,9 @@ import argparse
 import torch
 
 from advai import data
-from advai.autoencoders import cached_autoencoder
-from advai.autoencoders.evaluate import representation_scores
+from advai.evaluate.representation import representation_scores
+from advai.files import cache_dir
+from advai.models import fit_model
 
 VARIANTS = {
     "AE": ("ae", {}),
@@ -32,7 +33,7 @@ def main():
     mnist = data.load("mnist5k", split_seed=0)
     for label, (name, weights) in VARIANTS.items():
         kw = dict(weights, warmup_steps=3000) if name == "advai_ae" else {}
-        m = cached_autoencoder(name, mnist, latent=32, steps=args.steps, seed=args.seed, **kw)
+        m = fit_model(name, mnist, latent=32, steps=args.steps, seed=args.seed, cache=cache_dir(), **kw)
         s = representation_scores(m, mnist, seed=args.seed)
         print(f"{label:36s} probe {s['probe_accuracy']:.3f}  K-means {s['clustering_accuracy']:.3f}  "
               f"rec. MSE {s['reconstruction_mse']:.4f}  ({m.fit_seconds:.0f} s training)", flush=True)

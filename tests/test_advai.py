@@ -1,11 +1,12 @@
-"""AdvAI: symmetry, endpoints, training effect, checkpoints, resume, save/load, errors."""
+"""AdvAI: symmetry, endpoints, training effect, save/load, errors. (Checkpoints, resume and the
+cache are tested for every model kind at once in test_train.py.)"""
 import pytest
 import torch
 
 import advai
-from advai import metrics
-from advai.correction import AdvAIConfig, AdvAIInterpolator, Correction, load_advai
-from advai.train_advai import AUTHORS, DEFAULTS, fit_advai
+from advai.evaluate import mismatch
+from advai.latent.correction import AUTHORS, DEFAULTS, AdvAIConfig, Correction
+from advai.latent.interpolator import AdvAIInterpolator, fit_advai, load_advai
 
 SMALL = dict(hidden=32, layers=2, batch_size=64, progress=False)
 
@@ -55,8 +56,8 @@ def test_model_errors():
 @pytest.mark.parametrize("prior,mode", [("gaussian", "factorized"), ("ring", "joint")])
 def test_training_removes_most_of_the_mismatch(prior, mode):
     it = fit_advai(prior, 2, mode=mode, steps=1500, seed=0, progress=False)
-    lin = metrics.mismatch(prior, "linear", 0.5, 1500, 2, seed=5)
-    adv = metrics.mismatch(prior, "advai", 0.5, 1500, 2, seed=5, model=it)
+    lin = mismatch.at_alpha(prior, "linear", 0.5, 1500, 2, seed=5)
+    adv = mismatch.at_alpha(prior, "advai", 0.5, 1500, 2, seed=5, model=it)
     assert adv < 0.3 * lin
     assert len(it.history["loss_D"]) == 150 and it.history["step"][-1] == 1500
 
@@ -69,31 +70,6 @@ def test_same_seed_same_weights_and_callable_sampler():
         assert torch.equal(pa, pb) and torch.equal(pa, pc)  # the callable draws the same numbers
 
 
-class Interrupt(Exception):
-    pass
-
-
-def test_interrupt_and_resume_reach_the_uninterrupted_weights(tmp_path):
-    ckpt = tmp_path / "fit.pt"
-    full = fit_advai("gaussian", 2, steps=60, seed=1, checkpoint_every=25, **SMALL)
-
-    def stop_at_37(step, *_):
-        if step == 37:
-            raise Interrupt
-
-    with pytest.raises(Interrupt):
-        fit_advai("gaussian", 2, steps=60, seed=1, checkpoint=ckpt, checkpoint_every=25, callback=stop_at_37, **SMALL)
-    assert torch.load(ckpt, weights_only=False)["step"] == 37  # saved on the way out
-    resumed = fit_advai("gaussian", 2, steps=60, seed=1, checkpoint=ckpt, checkpoint_every=25, **SMALL)
-    for p, q in zip(full.parameters(), resumed.parameters()):
-        assert torch.equal(p, q)
-    assert resumed.history == full.history
-    # a finished checkpoint is reused without training
-    calls = []
-    again = fit_advai("gaussian", 2, steps=60, seed=1, checkpoint=ckpt, callback=lambda *a: calls.append(a), **SMALL)
-    assert not calls and all(torch.equal(p, q) for p, q in zip(full.parameters(), again.parameters()))
-
-
 def test_save_and_load(tmp_path):
     it = fit_advai("ring", 2, mode="joint", steps=20, seed=0, **SMALL)
     it.save(tmp_path / "ring.pt")
@@ -103,20 +79,35 @@ def test_save_and_load(tmp_path):
     assert back.cfg == it.cfg and back.history == it.history
 
 
-def test_checkpoint_errors(tmp_path):
+def test_a_finished_training_checkpoint_loads_as_its_interpolator(tmp_path):
+    it = fit_advai("gaussian", 2, steps=12, seed=0, checkpoint=tmp_path / "fit.pt", **SMALL)
+    back = load_advai(tmp_path / "fit.pt")
+    z1, z2 = advai.sample_prior("gaussian", 50, 2, seed=0), advai.sample_prior("gaussian", 50, 2, seed=1)
+    assert torch.equal(it(z1, z2, 0.4), back(z1, z2, 0.4))
+    assert back.meta["train"] == it.meta["train"] and back.history == it.history
+
+
+def test_interpolator_file_errors(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="bad.pt is corrupt"):
         load_advai(bad)
-    with pytest.raises(ValueError, match="bad.pt is corrupt"):
-        fit_advai("gaussian", 2, steps=5, checkpoint=bad, **SMALL)
     with pytest.raises(ValueError, match="does not exist"):
         load_advai(tmp_path / "missing.pt")
+    torch.save({"format": "something-else"}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match="foreign.pt is not an advai interpolator file"):
+        load_advai(tmp_path / "foreign.pt")
+    torch.save({"format": "advai-interpolator", "state": {}}, tmp_path / "partial.pt")
+    with pytest.raises(ValueError, match="partial.pt is incomplete"):
+        load_advai(tmp_path / "partial.pt")
+
+
+def test_a_checkpoint_with_other_hyperparameters_is_refused_by_name(tmp_path):
     ckpt = tmp_path / "g.pt"
     fit_advai("gaussian", 2, steps=5, checkpoint=ckpt, **SMALL)
-    with pytest.raises(ValueError, match=r"other settings \(.*lr"):
+    with pytest.raises(ValueError, match=r"g\.pt was made with other settings.*train: .*'lr': 0\.5"):
         fit_advai("gaussian", 2, steps=5, checkpoint=ckpt, **dict(SMALL, lr=0.5))
-    with pytest.raises(ValueError, match="other settings"):
+    with pytest.raises(ValueError, match=r"other settings.*dim: checkpoint 2 vs requested 3"):
         fit_advai("gaussian", 3, steps=5, checkpoint=ckpt, **SMALL)
     fit_advai("gaussian", 3, steps=5, checkpoint=ckpt, resume=False, **SMALL)  # explicit retrain is fine
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from advai.frechet import frechet_distance, frechet_from_moments
+from advai.evaluate.frechet import frechet_distance, frechet_from_moments
 
 
 def test_closed_form_for_shifted_and_scaled_gaussians():

@@ -2,37 +2,41 @@
 import pytest
 import torch
 
-from advai.autoencoders import build_model, fit_autoencoder
-from advai.classifier import DigitClassifier, fit_classifier
-from advai.data import Dataset
-from advai.realism import realism_rows
+from advai.data import Dataset, pad_to
+from advai.evaluate.decoding import latent_paths
+from advai.evaluate.realism import realism_rows
+from advai.models import build_model, fit_model
+from advai.models.classifier import DigitClassifier, fit_classifier
 
 
 @pytest.mark.parametrize("name, lo", [("gan_gaussian", None), ("gan_uniform", -1.0)])
-def test_gan_has_no_encoder_and_decodes_prior_samples_to_images(name, lo):
+def test_gan_is_a_generator_and_decodes_prior_samples_to_images(name, lo):
     torch.manual_seed(0)
     g = build_model(name, latent=6)
-    assert g.encoder is None
-    assert {id(p) for p in g.autoencoder_parameters()} == {id(p) for p in g.decoder.parameters()}
-    assert not ({id(p) for p in g.adversary_parameters()} & {id(p) for p in g.decoder.parameters()})
+    assert not hasattr(g, "encode") and not hasattr(g, "encoder")
+    groups = g.parameter_groups()
+    assert {id(p) for p in groups["generator"]} == {id(p) for p in g.generator.parameters()}
+    assert {id(p) for p in groups["discriminator"]} == {id(p) for p in g.discriminator.parameters()}
+    assert not ({id(p) for p in groups["generator"]} & {id(p) for p in groups["discriminator"]})
     z = g.sample_prior(5)
     assert z.shape == (5, 6)
     if lo is not None:
         assert z.min() >= lo and z.max() <= 1
     x = g.decode(z)
     assert x.shape == (5, 1, 32, 32) and x.min() >= 0 and x.max() <= 1
-    with pytest.raises(ValueError, match="no encoder"):
-        g.encode(x)
-    loss_g, loss_d, _ = g.losses(torch.rand(8, 1, 32, 32))
-    assert torch.isfinite(loss_g) and torch.isfinite(loss_d)
+    losses, log = g.losses(torch.rand(8, 1, 32, 32))
+    assert set(losses) == set(groups) and all(torch.isfinite(v) for v in losses.values())
+    paths = latent_paths(g.eval(), z[:2], z[2:4], 5, "linear", g.prior)
+    assert paths.shape == (2, 5, 1, 32, 32)
+    assert torch.allclose(paths[:, 0], g.decode(z[:2]).clamp(0, 1)) and torch.allclose(paths[:, -1], g.decode(z[2:4]))
 
 
-def test_gan_trains_through_the_shared_trainer():
+def test_gan_trains_through_the_shared_harness():
     x = torch.rand(16, 1, 32, 32, generator=torch.Generator().manual_seed(0))
-    a = fit_autoencoder("gan_uniform", x, latent=6, steps=3, seed=2, progress=False)
-    b = fit_autoencoder("gan_uniform", x, latent=6, steps=3, seed=2, progress=False)
-    assert torch.equal(a.decoder.inp[0].weight, b.decoder.inp[0].weight)
-    assert a.history["step"]
+    a = fit_model("gan_uniform", x, latent=6, steps=3, seed=2, progress=False)
+    b = fit_model("gan_uniform", x, latent=6, steps=3, seed=2, progress=False)
+    assert torch.equal(a.generator.inp[0].weight, b.generator.inp[0].weight)
+    assert a.history["step"] and set(a.history) == {"step", "generator", "discriminator"}
 
 
 def toy_digits(n=60):
@@ -48,8 +52,6 @@ def toy_digits(n=60):
 def test_classifier_learns_caches_and_refuses_a_corrupt_file(tmp_path):
     ds = toy_digits()
     clf = fit_classifier(ds, steps=60, cache=tmp_path, progress=False)
-    from advai.data import pad_to
-
     xt, yt = pad_to(ds.test[0], 32), ds.test[1]
     assert clf.accuracy(xt, yt) > 0.9
     c = clf.confidence(xt)
@@ -57,9 +59,9 @@ def test_classifier_learns_caches_and_refuses_a_corrupt_file(tmp_path):
     assert clf.features(xt).shape == (30, 64)
     again = fit_classifier(ds, steps=60, cache=tmp_path, progress=False)  # read back, not retrained
     assert torch.equal(again.head.weight, clf.head.weight)
-    (path,) = tmp_path.glob("classifier-*.pt")
+    (path,) = tmp_path.glob("classifier_*.pt")
     path.write_bytes(b"garbage")
-    with pytest.raises(ValueError, match="classifier-toy.*corrupt"):
+    with pytest.raises(ValueError, match="classifier_.*datasettoy.*corrupt"):
         fit_classifier(ds, steps=60, cache=tmp_path, progress=False)
 
 

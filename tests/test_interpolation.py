@@ -4,7 +4,7 @@ import torch
 from scipy import stats
 
 from advai import interpolate, sample_prior
-from advai.interpolation import uniform_mix_cdf
+from advai.latent.interpolation import uniform_mix_cdf
 
 FIXED = [("linear", None), ("spherical", None), ("ot", "uniform"), ("ot", "gaussian")]
 

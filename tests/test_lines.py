@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from advai.data import render_lines
-from advai.lines import closest_lines, lines_scores, smoothness
+from advai.evaluate.lines import closest_lines, lines_scores, smoothness
 
 
 def test_true_lines_have_zero_distance_and_their_own_angle():

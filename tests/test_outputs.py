@@ -7,8 +7,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from advai import outputs, profiles
-from advai.outputs import Run, atomic_path
+from advai import files
+from advai.files import atomic_path
+from advai.study import profiles
+from advai.study.outputs import Run, record_timings
 
 
 def test_run_writes_files_and_manifest(tmp_path):
@@ -62,6 +64,24 @@ def test_profiles_resolve(monkeypatch):
         assert set(by_profile["paper"]) == set(by_profile["quick"]), nb
 
 
-def test_figures_dir_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("ADVAI_FIGURES_DIR", str(tmp_path / "f"))
-    assert outputs.figures_dir() == tmp_path / "f" and (tmp_path / "f").is_dir()
+def test_each_location_has_one_setting_and_a_default_in_the_checkout(monkeypatch, tmp_path):
+    locations = [("ADVAI_FIGURES_DIR", files.figures_dir, "figures"), ("ADVAI_CACHE_DIR", files.cache_dir, "runs"),
+                 ("ADVAI_DATA_DIR", files.data_dir, "data")]
+    for setting, fn, default in locations:
+        monkeypatch.delenv(setting, raising=False)
+        assert fn() == files.project_root() / default
+        monkeypatch.setenv(setting, str(tmp_path / setting))
+        assert fn() == tmp_path / setting
+        assert fn(tmp_path / "explicit") == tmp_path / "explicit"  # an argument wins over the setting
+    assert files.figures_dir().is_dir() and files.cache_dir().is_dir()  # created on use
+    assert (files.project_root() / "pyproject.toml").exists()  # tests run from the checkout
+
+
+def test_timings_go_to_their_own_file_not_to_tables(tmp_path):
+    run = Run("02_train_advai", "quick", 0, out_dir=tmp_path)
+    run.save_timings("fit_s", {"ring": 1.5})
+    record_timings(tmp_path, "02_train_advai", "notebook_s", 12.0)
+    record_timings(tmp_path, "01_distribution_mismatch", "notebook_s", 3.0)
+    assert json.loads((tmp_path / "timings.json").read_text()) == {
+        "01_distribution_mismatch": {"notebook_s": 3.0}, "02_train_advai": {"fit_s": {"ring": 1.5}, "notebook_s": 12.0}}
+    assert not (tmp_path / "manifest.json").exists()

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import advai
-from advai.priors import PRIORS, get_prior, sample_prior
+from advai.latent.priors import PRIORS, get_prior, sample_prior
 
 
 def test_shapes_and_determinism():

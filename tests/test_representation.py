@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from advai.representation import clustering_accuracy, linear_probe_accuracy, matched_accuracy
+from advai.evaluate.representation import clustering_accuracy, linear_probe_accuracy, matched_accuracy
 
 
 def blobs(n_per=60, k=4, d=5, sep=6.0, seed=0):

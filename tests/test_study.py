@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-from advai import study
+from advai.study import driver as study
 
 
 def test_notebooks_are_ordered_and_parameterized():

@@ -1,0 +1,182 @@
+r"""Distribution-mismatch metrics between two samples X ~ P, Y ~ Q (rows are points).
+
+* :func:`energy_distance` -- the (squared) energy distance of Szekely & Rizzo, V-statistic:
+  :math:`\mathcal{E}^2 = 2\,\overline{\|x-y\|} - \overline{\|x-x'\|} - \overline{\|y-y'\|}`,
+  means over all pairs including i = j; >= 0, and 0 iff the samples coincide.
+* :func:`mmd` -- squared maximum mean discrepancy, V-statistic, with a sum of Gaussian
+  kernels :math:`k(x,y) = \sum_s \exp(-\|x-y\|^2 / (2 (s\sqrt{d})^2))` over the bandwidth
+  factors ``s`` (default :data:`MMD_BANDWIDTHS`, scaled by sqrt(d) because distances between
+  points grow like sqrt(d)).
+* :func:`sliced_wasserstein` -- POT's Monte-Carlo sliced 2-Wasserstein distance.
+
+Both V-statistics are biased upwards by O(1/n): two independent samples of the *same* law
+give a positive value, the *noise floor* (:func:`noise_floor`). Compare every mismatch
+with the floor at the same sample size; a method is "matched" when it sits near the floor.
+
+Between interpolants and the prior: :func:`at_alpha` (one coefficient), :func:`curve` (a grid
+of them), :func:`summarize` (averaged over seeds, with floors and a permutation test) and
+:func:`average_over_alphas`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import ot
+import torch
+
+from ..checks import as_tensor, check_choice, check_finite, check_positive_int
+from ..latent.interpolation import interpolate
+from ..latent.priors import get_prior
+
+MMD_BANDWIDTHS = (0.25, 0.5, 1.0, 2.0)
+METRICS = ("energy", "mmd", "sliced_wasserstein")
+
+
+def _pair(x, y):
+    x = as_tensor("x", x).double()
+    y = as_tensor("y", y).double()
+    if x.dim() != 2 or y.dim() != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must be [n, d] with the same d, got {tuple(x.shape)} and {tuple(y.shape)}")
+    check_finite("x", x)
+    check_finite("y", y)
+    return x, y
+
+
+def energy_distance(x, y) -> float:
+    """Squared energy distance (V-statistic) between samples ``x`` [n, d] and ``y`` [m, d]."""
+    x, y = _pair(x, y)
+    xy = torch.cdist(x, y).mean()
+    xx = torch.cdist(x, x).mean()
+    yy = torch.cdist(y, y).mean()
+    return float(2 * xy - xx - yy)
+
+
+def mmd_squared(x: torch.Tensor, y: torch.Tensor, bandwidths=MMD_BANDWIDTHS) -> torch.Tensor:
+    r"""Squared MMD as a differentiable tensor (V-statistic, so always >= 0):
+
+    .. math:: \mathrm{MMD}^2 = \overline{k(x, x')} + \overline{k(y, y')} - 2\,\overline{k(x, y)},
+              \quad k(a, b) = \sum_s \exp\left(-\frac{\lVert a - b\rVert^2}{2 s^2 d}\right),
+
+    the means over all pairs (diagonals included), ``s`` in ``bandwidths``. Kernels are
+    evaluated in the inputs' dtype on one pooled distance matrix and summed in float64.
+    Used as a training loss (AdvAI-AE's prior matching) and, through :func:`mmd`, as a metric.
+    """
+    n, m = len(x), len(y)
+    z = torch.cat([x, y])
+    d2 = torch.cdist(z, z).pow(2)
+    k = sum(torch.exp(d2 / (-2 * float(s) ** 2 * x.shape[1])) for s in bandwidths)
+    kxx = k[:n, :n].sum(dtype=torch.float64) / n**2
+    kyy = k[n:, n:].sum(dtype=torch.float64) / m**2
+    kxy = k[:n, n:].sum(dtype=torch.float64) / (n * m)
+    return kxx + kyy - 2 * kxy
+
+
+def mmd(x, y, bandwidths=MMD_BANDWIDTHS) -> float:
+    """Squared MMD (V-statistic) of two samples, as a float: :func:`mmd_squared` in float32."""
+    x, y = _pair(x, y)
+    with torch.no_grad():
+        return float(mmd_squared(x.float(), y.float(), bandwidths))
+
+
+def sliced_wasserstein(x, y, n_projections: int = 200, seed: int = 0) -> float:
+    """Sliced 2-Wasserstein distance (POT), ``n_projections`` random directions."""
+    x, y = _pair(x, y)
+    return float(ot.sliced_wasserstein_distance(x.numpy(), y.numpy(), n_projections=n_projections, seed=seed))
+
+
+def metric_fn(name: str):
+    """The metric function for ``name`` in :data:`METRICS`."""
+    check_choice("metric", name, METRICS)
+    return {"energy": energy_distance, "mmd": mmd, "sliced_wasserstein": sliced_wasserstein}[name]
+
+
+def noise_floor(prior: str, n: int, dim: int | None = None, metric: str = "energy", seed: int = 0) -> float:
+    """The metric between two independent ``n``-samples of the same prior (its O(1/n) bias)."""
+    g = torch.Generator().manual_seed(int(seed))
+    p = get_prior(prior)
+    return metric_fn(metric)(p.sample(n, dim, g), p.sample(n, dim, g))
+
+
+def interpolant_sample(prior: str, n: int, dim: int | None, alpha: float, method: str,
+                       generator: torch.Generator, model=None) -> torch.Tensor:
+    """``n`` interpolants f(z1, z2, alpha) with z1, z2 drawn independently from the prior."""
+    p = get_prior(prior)
+    z1, z2 = p.sample(n, dim, generator), p.sample(n, dim, generator)
+    with torch.no_grad():
+        return interpolate(z1, z2, alpha, method=method, prior=p.name, model=model)
+
+
+def at_alpha(prior: str, method: str, alpha: float = 0.5, n: int = 2000, dim: int | None = None,
+             metric: str = "energy", seed: int = 0, model=None) -> float:
+    """The metric between ``n`` interpolants at ``alpha`` and ``n`` fresh prior samples."""
+    n = check_positive_int("n", n)
+    g = torch.Generator().manual_seed(int(seed))
+    f = interpolant_sample(prior, n, dim, alpha, method, g, model)
+    return metric_fn(metric)(f, get_prior(prior).sample(n, dim, g))
+
+
+def curve(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None,
+          metric: str = "energy", seed: int = 0, model=None) -> np.ndarray:
+    """:func:`at_alpha` at every alpha in ``alphas`` (same seed, so curves are comparable)."""
+    return np.array([at_alpha(prior, method, float(a), n, dim, metric, seed, model) for a in alphas])
+
+
+def permutation_test(x, y, n_permutations: int = 200, seed: int = 0) -> float:
+    """p-value of the two-sample permutation test with the energy statistic.
+
+    Pools the samples, computes the pooled distance matrix once and evaluates the statistic
+    for ``n_permutations`` random relabellings in one batched matrix product. The p-value
+    is ``(1 + #{perm stat >= observed}) / (1 + n_permutations)``.
+    """
+    x, y = _pair(x, y)
+    n_permutations = check_positive_int("n_permutations", n_permutations)
+    z = torch.cat([x, y]).float()
+    n, m = len(x), len(y)
+    dist = torch.cdist(z, z)
+    g = torch.Generator().manual_seed(int(seed))
+    labels = torch.zeros(n_permutations + 1, n + m)
+    labels[0, :n] = 1
+    for i in range(1, n_permutations + 1):
+        labels[i, torch.randperm(n + m, generator=g)[:n]] = 1
+    a = labels.T  # [N, P], 1 marks group X
+    b = 1 - a
+    da, db = dist @ a, dist @ b
+    s_aa = (a * da).sum(0) / n**2
+    s_bb = (b * db).sum(0) / m**2
+    s_ab = (a * db).sum(0) / (n * m)
+    stat = 2 * s_ab - s_aa - s_bb
+    return float((1 + (stat[1:] >= stat[0]).sum()) / (1 + n_permutations))
+
+
+def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, seeds=range(10),
+              alpha: float = 0.5, model=None, n_permutations: int = 200, level: float = 0.05) -> dict:
+    """Mismatch at ``alpha`` averaged over ``seeds``, next to the equally averaged noise floor.
+
+    Per seed: ``n`` interpolants vs ``n`` fresh prior samples (energy distance, MMD, and a
+    permutation-test p-value), and the same metrics between two independent prior samples
+    (the floor). Returns means, the ratio ``energy / floor`` and the fraction of seeds whose
+    permutation test does *not* reject equality at ``level`` (``pass_rate``).
+    """
+    p = get_prior(prior)
+    rows = []
+    for s in seeds:
+        g = torch.Generator().manual_seed(10_000 + int(s))
+        f = interpolant_sample(p.name, n, dim, alpha, method, g, model)
+        x, x2 = p.sample(n, dim, g), p.sample(n, dim, g)
+        rows.append((energy_distance(f, x), energy_distance(x2, x), mmd(f, x), mmd(x2, x),
+                     permutation_test(f, x, n_permutations, seed=int(s)) if n_permutations else np.nan))
+    e, ef, m, mf, pv = np.array(rows).T
+    return {"prior": p.name, "method": method, "dim": p.check_dim(dim), "alpha": alpha, "n": n,
+            "seeds": len(rows), "energy": e.mean(), "energy_floor": ef.mean(), "energy_ratio": e.mean() / ef.mean(),
+            "mmd": m.mean(), "mmd_floor": mf.mean(), "mmd_ratio": m.mean() / mf.mean(),
+            "perm_p_median": float(np.median(pv)), "pass_rate": float((pv > level).mean())}
+
+
+def average_over_alphas(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None,
+                        seed: int = 0, model=None) -> dict:
+    """Energy distance and MMD averaged over a grid of ``alphas``, with the equal-size floors."""
+    out = {}
+    for metric in ("energy", "mmd"):
+        out[f"{metric}_avg"] = float(curve(prior, method, alphas, n, dim, metric, seed, model).mean())
+        out[f"{metric}_avg_floor"] = noise_floor(prior, n, dim, metric, seed)
+        out[f"{metric}_avg_ratio"] = out[f"{metric}_avg"] / out[f"{metric}_avg_floor"]
+    return out

@@ -1,0 +1,147 @@
+r"""The trained AdvAI interpolator and how to get one: :func:`fit_advai`, :func:`load_advai`.
+
+:func:`fit_advai` trains the model of :mod:`advai.latent.correction` through the study's harness
+(:func:`advai.train.fit`: seeded, checkpointed, resumable, cached) and returns an
+:class:`AdvAIInterpolator` holding R's moving average; ``it.save(path)`` writes it and
+:func:`load_advai` reads it back (or a finished fit's checkpoint) without executing code.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict
+
+import torch
+
+from ..checks import (as_tensor, broadcast_codes, check_alpha, check_choice, check_finite, check_positive_int,
+                      with_defaults)
+from ..files import read_torch_file, write_torch_file
+from ..train import CHECKPOINT_FORMAT, fit
+from .correction import DEFAULTS, MODES, AdvAIConfig, AdvAITraining, Correction
+from .priors import get_prior
+
+INTERPOLATOR_FORMAT = "advai-interpolator"
+
+
+def make_sampler(sampler, dim):
+    """Turn a prior name or a callable ``n -> [n, dim]`` into a checked sampler; returns (fn, dim, name)."""
+    if isinstance(sampler, str):
+        prior = get_prior(sampler)
+        dim = prior.check_dim(dim)
+        return (lambda n: prior.sample(n, dim)), dim, prior.name
+    if not callable(sampler):
+        raise ValueError(f"sampler must be a prior name or a callable n -> [n, dim] tensor, got {type(sampler).__name__}")
+    dim = check_positive_int("dim", dim)
+
+    def checked(n):
+        z = sampler(n)
+        if not isinstance(z, torch.Tensor) or z.shape != (n, dim):
+            shape = tuple(z.shape) if hasattr(z, "shape") else type(z).__name__
+            raise ValueError(f"sampler returned {shape}, expected a tensor of shape ({n}, {dim})")
+        if not torch.isfinite(z).all():
+            raise ValueError("sampler returned NaN or inf values")
+        return z.float()
+
+    return checked, dim, getattr(sampler, "__name__", "callable")
+
+
+class AdvAIInterpolator(torch.nn.Module):
+    """A trained AdvAI interpolator (holds R's averaged weights); call it like ``f(z1, z2, alpha)``.
+
+    Use through ``advai.interpolate(z1, z2, alpha, method="advai", model=it)`` or directly.
+    ``history`` is the training loss history; ``meta`` records the fit's settings.
+    """
+
+    def __init__(self, cfg: AdvAIConfig, correction: Correction | None = None, history=None, meta=None):
+        super().__init__()
+        self.cfg = cfg
+        self.correction = copy.deepcopy(correction) if correction is not None else Correction(cfg)
+        self.correction.requires_grad_(False).eval()
+        self.history = history or {}
+        self.meta = meta or {}
+
+    @property
+    def dim(self) -> int:
+        return self.cfg.dim
+
+    @property
+    def device(self):
+        return next(self.correction.parameters()).device
+
+    def forward(self, z1, z2, alpha):
+        z1 = as_tensor("z1", z1)
+        z2 = as_tensor("z2", z2, dtype=z1.dtype)
+        alpha = as_tensor("alpha", alpha, dtype=z1.dtype)
+        check_finite("z1", z1)
+        check_finite("z2", z2)
+        check_alpha(alpha)
+        if z1.shape[-1] != self.dim or z2.shape[-1] != self.dim:
+            raise ValueError(f"codes have dimension {z1.shape[-1]}/{z2.shape[-1]} but the AdvAI model "
+                             f"was trained for dim={self.dim}")
+        z1, z2, alpha = broadcast_codes(z1, z2, alpha)
+        shape = z1.shape
+        z1, z2, alpha = (t.reshape(-1, self.dim) for t in (z1, z2, alpha))
+        if self.cfg.mode == "joint":
+            if not torch.all(alpha == alpha[:, :1]):
+                raise ValueError("alpha must be one value per sample (scalar or [n]) in joint mode; "
+                                 "per-coordinate alpha needs mode='factorized'")
+            alpha = alpha[:, :1]
+        dev = self.device
+        with torch.no_grad():
+            f = self.correction(z1.to(dev, torch.float32), z2.to(dev, torch.float32), alpha.to(dev, torch.float32))
+        return f.to(z1.device, z1.dtype).reshape(shape)
+
+    def save(self, path) -> None:
+        """Write the interpolator (config, R's weights, history, meta) to ``path``."""
+        write_torch_file(path, {"format": INTERPOLATOR_FORMAT, "config": asdict(self.cfg),
+                                "state": {k: v.cpu() for k, v in self.correction.state_dict().items()},
+                                "history": self.history, "meta": self.meta})
+
+
+def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: int = 3000, seed: int = 0,
+              device: str = "auto", checkpoint=None, checkpoint_every: int = 500, resume: bool = True,
+              progress: bool = True, log_every: int = 10, callback=None, cache=None, **hparams) -> AdvAIInterpolator:
+    """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``); return the interpolator.
+
+    ``mode``: ``"factorized"`` (per coordinate) or ``"joint"``. ``hparams`` override
+    :data:`~advai.latent.correction.DEFAULTS` (``batch_size, lr, lr_disc, beta1, ema, wa, hidden,
+    layers, n_scale, loss``); pass ``**AUTHORS`` for the authors' settings. ``checkpoint``: a
+    file path, or ``cache``: a folder where the run is named by its configuration; written
+    every ``checkpoint_every`` steps, at the end and when training is interrupted (any
+    exception, Ctrl-C included), resumed from when it exists and ``resume`` is true.
+    ``callback(step, log)`` is called after every step (``log``: ``loss_D``, ``loss_R``).
+    """
+    check_choice("mode", mode, MODES)
+    hp = with_defaults("hyperparameters", DEFAULTS, hparams)
+    hp["batch_size"] = check_positive_int("batch_size", hp["batch_size"])
+    sample, dim, name = make_sampler(sampler, dim)
+    cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
+    identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg)}
+    trained = fit(lambda: AdvAITraining(cfg, hp), lambda: (sample(2 * hp["batch_size"]),), identity, hp, steps=steps,
+                  seed=seed, device=device, checkpoint=checkpoint, cache=cache, checkpoint_every=checkpoint_every,
+                  resume=resume, progress=progress, log_every=log_every, callback=callback,
+                  desc=f"AdvAI {name} d={dim} {mode}")
+    meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
+    dev = next(trained.average.parameters()).device
+    return AdvAIInterpolator(cfg, trained.average, history=trained.history, meta=meta).to(dev)
+
+
+def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:
+    """Load an interpolator written by :meth:`AdvAIInterpolator.save` (or a finished fit's checkpoint)."""
+    blob = read_torch_file(path, "interpolator file")
+    try:
+        if blob.get("format") == CHECKPOINT_FORMAT and blob["config"].get("kind") == "advai":
+            cfg = AdvAIConfig(**blob["config"]["model"])
+            state = {k.removeprefix("average."): v for k, v in blob["model"].items() if k.startswith("average.")}
+            history, meta = blob["history"], dict(blob["config"], fit_seconds=blob["seconds"])
+        elif blob.get("format") == INTERPOLATOR_FORMAT:
+            cfg, state, history, meta = AdvAIConfig(**blob["config"]), blob["state"], blob["history"], blob["meta"]
+        else:
+            raise ValueError(f"{path} is not an advai interpolator file (format={blob.get('format')!r})")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"interpolator file {path} is incomplete: missing or malformed {exc}") from exc
+    it = AdvAIInterpolator(cfg, history=history, meta=meta)
+    try:
+        it.correction.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ValueError(f"{path}: weights do not match the stored configuration: {exc}") from exc
+    return it.to(device)

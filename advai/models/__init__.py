@@ -1,0 +1,75 @@
+"""The image models of notebooks 3 and 4, over the shared layers (:mod:`advai.layers`) and the one harness.
+
+* autoencoders: :mod:`.autoencoder` (what all four share) and one short module per model
+  holding only its losses: :mod:`.ae`, :mod:`.acai`, :mod:`.aae`, :mod:`.advai_ae`;
+* :mod:`.gan`: the GANs of notebook 4 (Gaussian and uniform prior);
+* :mod:`.classifier`: the digit classifier whose features score realism.
+
+:func:`fit_model` trains any of :data:`MODELS` (or reads it back from a cache folder).
+"""
+from __future__ import annotations
+
+from ..checks import check_choice, check_positive_int, with_defaults
+from ..data import pad_to
+from ..train import Minibatches, data_fingerprint, fit
+from .aae import AAE
+from .acai import ACAI
+from .advai_ae import AdvAIAE
+from .ae import AE
+from .gan import GaussianGAN, UniformGAN
+
+AUTOENCODERS = {"ae": AE, "acai": ACAI, "aae": AAE, "advai_ae": AdvAIAE}
+MODELS = {**AUTOENCODERS, "gan_gaussian": GaussianGAN, "gan_uniform": UniformGAN}
+LABELS = {"ae": "AE", "acai": "ACAI", "aae": "AAE", "advai_ae": "AdvAI-AE",
+          "gan_gaussian": "GAN (Gaussian)", "gan_uniform": "GAN (uniform)"}
+
+#: Shared optimisation settings. Adam with lr 1e-4 and batch 64 are ACAI's and the AdvAI authors'
+#: settings; we use lr 5e-4 and beta1 0.5 because our CPU budget allows ~1/1000 of their
+#: training images (a measured choice, see notebook 3).
+TRAIN = {"batch_size": 64, "lr": 5e-4, "lr_adv": 5e-4, "beta1": 0.5}
+
+
+def build_model(name: str, latent: int = 32, channels: int = 1, size: int = 32, depth: int = 16, **weights):
+    """A fresh model ``name`` (one of :data:`MODELS`); ``weights`` override its loss weights."""
+    check_choice("model", name, tuple(MODELS))
+    latent = check_positive_int("latent", latent)
+    return MODELS[name](latent=latent, channels=channels, size=size, depth=depth, **weights)
+
+
+def _check_images(images):
+    if not hasattr(images, "dim") or images.dim() != 4:
+        raise ValueError(f"images must be a tensor [n, channels, size, size], got "
+                         f"{getattr(images, 'shape', type(images).__name__)}")
+    if images.shape[-1] != images.shape[-2] or images.shape[-1] % 8:
+        raise ValueError(f"images must be square with a side divisible by 8 (pad with advai.data.pad_to), "
+                         f"got {tuple(images.shape[-2:])}")
+    if not images.isfinite().all():
+        raise ValueError("images contain NaN or inf")
+
+
+def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 0, device: str = "auto",
+              checkpoint=None, cache=None, checkpoint_every: int = 500, resume: bool = True, progress: bool = True,
+              log_every: int = 25, callback=None, train: dict | None = None, **weights):
+    """Train model ``name`` for ``steps`` steps; return it (eval mode, with ``history`` and ``fit_seconds``).
+
+    ``data``: a :class:`advai.data.Dataset` (its training split, padded to 32x32) or images
+    ``[n, c, s, s]`` in [0, 1]. ``train`` overrides :data:`TRAIN`; ``weights`` override the
+    model's loss weights. With ``cache`` (a folder) a finished run is read back instead of
+    retrained and an interrupted one resumes; ``checkpoint`` names the file instead;
+    ``resume=False`` retrains. See :func:`advai.train.fit` for checkpoints and errors.
+    """
+    check_choice("model", name, tuple(MODELS))
+    identity = {"kind": "model", "model": name}
+    if hasattr(data, "train") and hasattr(data, "split_seed"):
+        identity.update(dataset=data.name, split=data.split_seed)
+        data = pad_to(data.train[0], 32)
+    _check_images(data)
+    hp = with_defaults("training settings", TRAIN, train or {})
+    c, s = data.shape[1], data.shape[-1]
+    latent = check_positive_int("latent", latent)
+    w = with_defaults(f"weights for model {name!r}", {k: v[0] for k, v in MODELS[name].WEIGHTS.items()}, weights)
+    identity.update(latent=latent, channels=c, size=s, depth=16, weights=w, data=data_fingerprint(data))
+    return fit(lambda: build_model(name, latent, c, s, **weights), Minibatches(data, batch_size=hp["batch_size"]),
+               identity, hp, steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache,
+               checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
+               callback=callback, desc=f"{LABELS[name]} d={latent}")

@@ -1,0 +1,79 @@
+r"""What the four autoencoders share: an encoder E, a decoder G and a way to interpolate codes.
+
+A model subclasses :class:`AutoencoderModel` and defines only its losses, in
+:meth:`AutoencoderModel.losses`: given a batch ``x`` it returns one loss per parameter group,
+
+* ``"autoencoder"``: what the encoder and decoder minimize (reconstruction plus the model's
+  regularizers),
+* ``"adversary"``: what the model's adversaries (critics, discriminators) minimize, if any,
+
+and a dict of named scalars for the training log. The harness (:mod:`advai.train`) updates
+both groups simultaneously from one forward pass (as in the TF implementations of ACAI and
+AdvAI, which group the two Adam updates): each loss is differentiated with respect to its own
+group's weights only, so a critic output can serve both losses without being computed twice.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..checks import with_defaults
+from ..layers import Decoder, Encoder
+from ..train import Trainable
+
+
+class AutoencoderModel(Trainable):
+    name = "base"
+    #: the prior the codes are matched to (``None``: the codes are not regularized toward one)
+    prior: str | None = None
+    #: the model's loss weights and their sources; subclasses override
+    WEIGHTS: dict = {}
+    #: what :meth:`interpolate` does, for tables and figures
+    interpolator = "LineIntp"
+
+    def __init__(self, latent: int = 32, channels: int = 1, size: int = 32, depth: int = 16, **weights):
+        super().__init__()
+        self.w = with_defaults(f"weights for model {self.name!r}", {k: v[0] for k, v in self.WEIGHTS.items()}, weights)
+        self.latent, self.channels, self.size, self.depth = int(latent), channels, size, depth
+        self.encoder = Encoder(latent, channels, size, depth)
+        self.decoder = Decoder(latent, channels, size, depth)
+
+    # -- what the harness needs ---------------------------------------------------------------
+    def parameter_groups(self):
+        """``autoencoder``: encoder and decoder; ``adversary``: every other trainable weight (if any)."""
+        ae = list(self.encoder.parameters()) + list(self.decoder.parameters())
+        own = {id(p) for p in ae}
+        adv = [p for p in self.parameters() if id(p) not in own and p.requires_grad]
+        return {"autoencoder": ae, "adversary": adv} if adv else {"autoencoder": ae}
+
+    def configure_optimizers(self, train):
+        lr = {"autoencoder": train["lr"], "adversary": train["lr_adv"]}
+        return {k: torch.optim.Adam(ps, lr=lr[k], betas=(train["beta1"], 0.999))
+                for k, ps in self.parameter_groups().items()}
+
+    def losses(self, x: torch.Tensor):
+        raise NotImplementedError
+
+    # -- using a trained model --------------------------------------------------------------
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def reconstruction_loss(self, x: torch.Tensor):
+        r"""(codes, reconstructions, reconstruction loss).
+
+        The loss is the mean squared error per pixel *on the [-1, 1] scale* that ACAI's and the
+        AdvAI authors' code train on, :math:`\overline{(2\hat x - 2x)^2}` for our [0, 1] images,
+        so that their loss weights carry over unchanged.
+        """
+        z = self.encoder(x)
+        r = self.decoder(z)
+        return z, r, (2 * (r - x)).pow(2).mean()
+
+    def interpolate(self, z1: torch.Tensor, z2: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        """The model's own interpolator; LineIntp ``(1-a) z1 + a z2`` unless a model overrides it.
+
+        ``alpha`` has shape ``[n, 1]`` (one coefficient per pair).
+        """
+        return (1 - alpha) * z1 + alpha * z2

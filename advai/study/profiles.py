@@ -1,0 +1,63 @@
+"""Every notebook's sizes, in one visible place: the ``paper`` and ``quick`` profiles.
+
+``paper`` produces the study's results (the default of the batch command); ``quick`` runs
+the same code path at small sizes, for nbval in CI. A notebook calls
+``resolve(notebook, profile)`` and reads its settings from the returned dict.
+"""
+from __future__ import annotations
+
+import os
+
+from ..checks import check_choice
+
+PROFILE_NAMES = ("paper", "quick")
+
+PROFILES = {
+    "01_distribution_mismatch": {
+        "paper": dict(n_cloud=3000, n_2d=20000, n_norm=20000, n_mismatch=4000, n_seeds=10,
+                      n_curve=2000, dims=(2, 8, 32, 128, 512), n_alphas=21, n_permutations=200),
+        "quick": dict(n_cloud=500, n_2d=2000, n_norm=2000, n_mismatch=600, n_seeds=2,
+                      n_curve=300, dims=(2, 8, 32), n_alphas=5, n_permutations=50),
+    },
+    "02_train_advai": {
+        "paper": dict(steps={"default": 3000, "nine_discs": 4000, "surface": 8000}, n_table=4000, n_seeds=5, n_alpha_grid=2000,
+                      alpha_grid=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), n_density=20000, compare_authors=True),
+        "quick": dict(steps={"default": 600}, n_table=500, n_seeds=1, n_alpha_grid=300,
+                      alpha_grid=(0.25, 0.5, 0.75), n_density=2000, compare_authors=True),
+    },
+    "03_advai_autoencoder": {
+        "paper": dict(models=("ae", "acai", "aae", "advai_ae"), n_seeds=3, latent=32, warmup_steps=3000,
+                      steps={"mnist5k": 3000, "lines": 4000}, n_lines=10_000, n_paths=16, n_path_steps=16,
+                      n_strip_pairs=4, n_samples=32),
+        "quick": dict(models=("ae", "acai", "aae", "advai_ae"), n_seeds=1, latent=32, warmup_steps=50,
+                      steps={"mnist5k": 40, "lines": 40}, n_lines=1000, n_paths=4, n_path_steps=8,
+                      n_strip_pairs=2, n_samples=8),
+    },
+    "04_generator_latent_paths": {
+        "paper": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=10_000, gan_lr=2e-4, classifier_steps=1500,
+                      advai_steps=3000, alphas=(0.1, 0.3, 0.5), n_eval=500, n_path_pairs=4, n_path_steps=10),
+        "quick": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=30, gan_lr=2e-4, classifier_steps=30,
+                      advai_steps=50, alphas=(0.5,), n_eval=100, n_path_pairs=2, n_path_steps=5),
+    },
+}
+
+# Which AdvAI fits notebook 2 makes: key -> (prior, dim, mode, settings beyond advai.latent.correction.DEFAULTS).
+# Steps per fit are in the profile ("steps"); the surface gets 8,000 (4.9x -> 1.6x the floor, measured).
+# Factorized fits see batch_size * dim coordinates per step, so d = 64 uses 8 codes a batch
+# (512 coordinates, the same work per step as 256 codes in 2-D).
+ADVAI_FITS = {
+    "uniform": ("uniform", 2, "factorized", {}),
+    "gaussian": ("gaussian", 2, "factorized", {}),
+    "ring": ("ring", 2, "joint", {}),
+    "nine_discs": ("nine_discs", 2, "joint", {"n_scale": 3.0, "hidden": 200}),
+    "surface": ("surface", 3, "joint", {}),
+    "gaussian_d64": ("gaussian", 64, "factorized", {"batch_size": 8}),
+}
+
+
+def resolve(notebook: str, profile: str | None = None) -> dict:
+    """Settings for ``notebook`` under ``profile`` (None: ``$ADVAI_PROFILE`` or ``paper``)."""
+    profile = profile or os.environ.get("ADVAI_PROFILE") or "paper"
+    check_choice("profile", profile, PROFILE_NAMES)
+    check_choice("notebook", notebook, tuple(PROFILES))
+    return dict(PROFILES[notebook][profile], profile=profile)

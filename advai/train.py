@@ -1,0 +1,219 @@
+r"""The study's one training harness: every model (AdvAI's R and D_R, the four autoencoders,
+the GANs, the digit classifier) is trained by :func:`fit`.
+
+A model plugs in by subclassing :class:`Trainable`: it builds its networks in ``__init__``,
+names its parameter groups and their optimizers (:meth:`~Trainable.configure_optimizers`)
+and says what one step does (:meth:`~Trainable.losses`, or :meth:`~Trainable.train_step` for
+an update that is not a simultaneous one). Batches come from a callable (:class:`Minibatches`
+for tensors of images and labels; a prior sampler for AdvAI); every batch is moved to the
+run's device. The harness owns the rest:
+
+* **seeded RNG streams**: inside a forked RNG (CPU and CUDA), ``torch.manual_seed(seed)``, then
+  the model is built (initial weights) and every batch and noise draw follows, so a fit
+  neither depends on nor disturbs the caller's RNG;
+* **checkpoints** every ``checkpoint_every`` steps, at the end, and on any exception (Ctrl-C
+  included): weights, optimizer states, CPU and CUDA RNG states, step, history, training time
+  and the run's configuration, written atomically and read back without executing code;
+* **resume**: a run pointed at its checkpoint continues from the last finished step and ends
+  with bit-identical weights and history (on the same device); a finished one returns at once;
+* **refusal**: a checkpoint made with another configuration or other data, a corrupt file or a
+  file of another kind raises ``ValueError`` naming the file and what differs;
+* **cache**: with ``cache=<folder>`` the checkpoint is ``<folder>/<run_name(config)>.pt``, so
+  the same configuration finds its run again; ``resume=False`` is the recompute policy (train
+  from scratch, overwrite);
+* a **progress bar** (tqdm) with the latest logged values.
+
+The configuration a checkpoint is checked against is ``identity`` (what is trained, on which
+data) plus ``train`` (optimizer settings), ``seed`` and ``steps``; only ``steps`` may differ
+(to continue a run for longer).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .checks import check_positive_int
+from .files import read_torch_file, write_torch_file
+
+CHECKPOINT_FORMAT = "advai-training-checkpoint"
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``"auto"``: CUDA when available, else CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class Trainable(nn.Module):
+    """A model the harness can train.
+
+    Subclasses define :meth:`parameter_groups` and :meth:`configure_optimizers` (one optimizer
+    per group) and either :meth:`losses` (one loss per group) or their own :meth:`train_step`.
+    """
+
+    def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
+        raise NotImplementedError
+
+    def configure_optimizers(self, train: dict) -> dict[str, torch.optim.Optimizer]:
+        raise NotImplementedError
+
+    def losses(self, *batch) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
+        """One loss per parameter group (from one forward pass) and a dict of values to log."""
+        raise NotImplementedError
+
+    def train_step(self, batch: tuple, optimizers: dict) -> dict[str, float]:
+        """Default step: each group's loss is differentiated with respect to that group's
+        parameters only, all gradients from the same forward pass, then every group is updated
+        (the simultaneous update of the TF implementations of ACAI and AdvAI)."""
+        losses, log = self.losses(*batch)
+        groups = self.parameter_groups()
+        names = list(losses)
+        grads = [torch.autograd.grad(losses[k], groups[k], retain_graph=i < len(names) - 1)
+                 for i, k in enumerate(names)]
+        for k, gs in zip(names, grads):
+            for p, g in zip(groups[k], gs):
+                p.grad = g
+            optimizers[k].step()
+        return log
+
+    def prepare(self, seed: int, cache, resume: bool, progress: bool) -> None:
+        """Work done once before the first step of a fresh run (AdvAI-AE warms up its correction)."""
+
+
+class Minibatches:
+    """Batches of ``batch_size`` rows drawn uniformly with replacement from ``tensors`` (same
+    rows of each: images, labels), from the seeded RNG."""
+
+    def __init__(self, *tensors: torch.Tensor, batch_size: int):
+        self.tensors, self.batch_size = tensors, check_positive_int("batch_size", batch_size)
+
+    def to(self, device) -> "Minibatches":
+        return Minibatches(*(t.to(device) for t in self.tensors), batch_size=self.batch_size)
+
+    def __call__(self) -> tuple:
+        idx = torch.randint(len(self.tensors[0]), (self.batch_size,)).to(self.tensors[0].device)
+        return tuple(t[idx] for t in self.tensors)
+
+
+def data_fingerprint(images: torch.Tensor) -> dict:
+    """Shape and a pixel checksum, stored in a run's configuration so a model is never resumed on other data."""
+    return {"shape": list(images.shape), "sum": round(float(images.double().sum()), 3)}
+
+
+def run_name(config: dict) -> str:
+    """The cache name of a run, in the spirit of ACAI's ``experiment_name``: the kind, then
+    ``<key><value>`` for every scalar setting in sorted order, then a short hash of the *whole*
+    configuration (nested settings such as hyperparameters and the data fingerprint included),
+    so two runs share a name only when they share every setting."""
+    scalars = [f"{k}{v:g}" if isinstance(v, float) else f"{k}{v}" for k, v in sorted(config.items())
+               if k != "kind" and isinstance(v, (str, int, float, bool))]
+    readable = re.sub(r"[^A-Za-z0-9._+-]+", "-", "_".join([str(config.get("kind", "run"))] + scalars))
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return f"{readable}_{digest}"
+
+
+def read_checkpoint(path, config: dict, steps: int) -> dict:
+    """A training checkpoint at ``path`` made with ``config`` (``steps`` aside), or ``ValueError`` naming the file."""
+    blob = read_torch_file(path, "checkpoint")
+    if blob.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not an advai training checkpoint (format={blob.get('format')!r})")
+    stored = blob.get("config")
+    if not isinstance(stored, dict):
+        raise ValueError(f"checkpoint {path} has no configuration")
+    diff = sorted(k for k in set(config) | set(stored) if k != "steps" and stored.get(k) != config.get(k))
+    if diff:
+        detail = "; ".join(f"{k}: checkpoint {stored.get(k)!r} vs requested {config.get(k)!r}" for k in diff)
+        raise ValueError(f"checkpoint {path} was made with other settings or data ({detail}); "
+                         "pass resume=False to retrain, or use another checkpoint path")
+    if blob.get("step", 0) > steps:
+        raise ValueError(f"checkpoint {path} is at step {blob['step']} > steps={steps}")
+    return blob
+
+
+def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, steps: int,
+        seed: int = 0, device: str = "auto", checkpoint=None, cache=None, checkpoint_every: int = 500,
+        resume: bool = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "") -> Trainable:
+    """Train the model ``build()`` makes for ``steps`` steps on ``batches()``; return it in eval mode.
+
+    ``identity`` says what is trained on which data; with ``train``, ``seed`` and ``steps`` it
+    forms the run's configuration (``model.fit_config``). ``checkpoint``: a file path; else with
+    ``cache`` (a folder) the file is named by :func:`run_name`. ``resume=False`` trains from
+    scratch even when the checkpoint exists. ``callback(step, log)`` runs after every step.
+    The returned model carries ``history`` (values logged every ``log_every`` steps),
+    ``fit_seconds`` (training wall time, summed over resumed sessions) and ``fit_config``.
+    """
+    steps = check_positive_int("steps", steps)
+    checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
+    config = {**identity, "train": dict(train), "seed": int(seed), "steps": steps}
+    path = Path(checkpoint) if checkpoint is not None else (Path(cache) / f"{run_name(config)}.pt" if cache else None)
+    dev = resolve_device(device)
+    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        torch.manual_seed(seed)
+        model = build()  # initial weights from the seed
+        blob = read_checkpoint(path, config, steps) if path is not None and resume and path.exists() else None
+        if blob is None:
+            model.prepare(seed=seed, cache=cache, resume=resume, progress=progress)
+        model.to(dev)
+        optimizers = model.configure_optimizers(train)
+        state = {"step": 0, "seconds": 0.0, "history": {"step": []}}
+        if blob is not None:
+            _restore(path, blob, model, optimizers, state, dev)
+        draw = batches.to(dev) if hasattr(batches, "to") else batches
+
+        def save():
+            if path is not None:
+                write_torch_file(path, {
+                    "format": CHECKPOINT_FORMAT, "config": config, **state, "model": model.state_dict(),
+                    "optimizers": {k: o.state_dict() for k, o in optimizers.items()}, "rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None})
+
+        model.train()
+        bar = tqdm(total=steps, initial=state["step"], disable=not progress or state["step"] >= steps, desc=desc,
+                   leave=False)
+        try:
+            while state["step"] < steps:
+                t0 = time.perf_counter()
+                log = model.train_step(tuple(t.to(dev) for t in draw()), optimizers)
+                state["seconds"] += time.perf_counter() - t0
+                state["step"] += 1
+                if state["step"] % log_every == 0 or state["step"] == steps:
+                    state["history"]["step"].append(state["step"])
+                    for k, v in log.items():
+                        state["history"].setdefault(k, []).append(v)
+                    bar.set_postfix({k: f"{v:.4f}" for k, v in log.items()}, refresh=False)
+                if callback is not None:
+                    callback(state["step"], log)
+                bar.update(1)
+                if state["step"] % checkpoint_every == 0 and state["step"] < steps:
+                    save()
+        except BaseException:
+            save()  # the last finished step: resuming continues exactly there
+            raise
+        finally:
+            bar.close()
+        save()
+    model.eval().requires_grad_(False)
+    model.history, model.fit_seconds, model.fit_config = state["history"], state["seconds"], config
+    return model
+
+
+def _restore(path, blob: dict, model: Trainable, optimizers: dict, state: dict, dev) -> None:
+    try:
+        model.load_state_dict(blob["model"])
+        for k, opt in optimizers.items():
+            opt.load_state_dict(blob["optimizers"][k])
+        state.update(step=int(blob["step"]), seconds=float(blob["seconds"]), history=blob["history"])
+        torch.set_rng_state(blob["rng"])
+    except (KeyError, TypeError, RuntimeError, ValueError) as exc:
+        raise ValueError(f"checkpoint {path} is corrupt or does not match the model: {exc}") from exc
+    if blob.get("cuda_rng") is not None and dev.type == "cuda":
+        torch.cuda.set_rng_state_all(blob["cuda_rng"])

@@ -1,0 +1,137 @@
+"""The one training harness, for every model kind of the study: resume, cache, refusals, naming.
+
+Each kind is trained through its public entry point (``fit_advai``, ``fit_model``,
+``fit_classifier``), which all end in :func:`advai.train.fit`.
+"""
+import os
+
+import pytest
+import torch
+
+from advai.data import Dataset
+from advai.files import read_torch_file
+from advai.latent.interpolator import fit_advai
+from advai.models import fit_model
+from advai.models.classifier import fit_classifier
+from advai.train import CHECKPOINT_FORMAT, run_name
+
+IMAGES = torch.rand(24, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+DIGITS = Dataset("toy", torch.rand(24, 1, 28, 28, generator=torch.Generator().manual_seed(1)), torch.arange(24) % 3,
+                 torch.arange(16), torch.arange(16, 24), 0, "test")
+ADVAI = dict(hidden=8, layers=1, batch_size=16)
+
+
+def train(kind: str, steps: int, seed: int = 1, **kw):
+    """Fit a tiny model of ``kind``; return ``(weights, history)``."""
+    kw = dict(progress=False, checkpoint_every=2, **kw)
+    if kind == "advai_factorized":
+        m = fit_advai("gaussian", 2, steps=steps, seed=seed, **ADVAI, **kw)
+    elif kind == "advai_joint":
+        m = fit_advai("ring", 2, mode="joint", steps=steps, seed=seed, **ADVAI, **kw)
+    elif kind == "classifier":
+        m = fit_classifier(DIGITS, steps=steps, seed=seed, **kw)
+    else:
+        extra = {"warmup_steps": 3} if kind == "advai_ae" else {}
+        m = fit_model(kind, IMAGES, latent=4, steps=steps, seed=seed, train={"batch_size": 8}, **extra, **kw)
+    return {k: v.clone() for k, v in m.state_dict().items()}, m.history
+
+
+KINDS = ["advai_factorized", "advai_joint", "ae", "acai", "aae", "advai_ae", "gan_gaussian", "gan_uniform",
+         "classifier"]
+
+
+def same_weights(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def stop_at(step):
+    def callback(s, log):
+        if s == step:
+            raise KeyboardInterrupt
+    return callback
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_interrupted_run_resumes_to_the_uninterrupted_weights_and_history(kind, tmp_path):
+    full_w, full_h = train(kind, 6)
+    ckpt = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        train(kind, 6, checkpoint=ckpt, callback=stop_at(3))
+    blob = read_torch_file(ckpt)
+    assert blob["format"] == CHECKPOINT_FORMAT and blob["step"] == 3  # saved on the way out
+    calls = []
+    w, h = train(kind, 6, checkpoint=ckpt, callback=lambda s, log: calls.append(s))
+    assert calls == [4, 5, 6]
+    assert same_weights(w, full_w) and h == full_h
+    again_w, _ = train(kind, 6, checkpoint=ckpt, callback=lambda s, log: calls.append(("again", s)))
+    assert calls == [4, 5, 6] and same_weights(again_w, full_w)  # finished: read back, no step runs
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_cache_finds_a_run_by_its_configuration_and_resume_false_retrains(kind, tmp_path):
+    first, _ = train(kind, 3, cache=tmp_path)
+    calls = []
+    again, _ = train(kind, 3, cache=tmp_path, callback=lambda s, log: calls.append(s))
+    assert calls == [] and same_weights(first, again)
+    names = sorted(p.name for p in tmp_path.glob("*.pt"))
+    assert len(names) == (2 if kind == "advai_ae" else 1)  # AdvAI-AE's warm-up is a cached run of its own
+    other, _ = train(kind, 3, seed=2, cache=tmp_path, callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2, 3] and not same_weights(first, other)  # another seed is another run
+    calls.clear()
+    retrained, _ = train(kind, 3, cache=tmp_path, resume=False, callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2, 3] and same_weights(first, retrained)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_checkpoints_of_other_runs_and_damaged_files_are_refused_naming_the_file(kind, tmp_path):
+    ckpt = tmp_path / "run.pt"
+    train(kind, 2, checkpoint=ckpt)
+    with pytest.raises(ValueError, match=r"run\.pt was made with other settings.*seed: checkpoint 1 vs requested 2"):
+        train(kind, 2, seed=2, checkpoint=ckpt)
+    with pytest.raises(ValueError, match=r"run\.pt is at step 2 > steps=1"):
+        train(kind, 1, checkpoint=ckpt)
+    w, _ = train(kind, 4, checkpoint=ckpt)  # more steps: the run continues
+    assert read_torch_file(ckpt)["step"] == 4
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"bad\.pt is corrupt"):
+        train(kind, 2, checkpoint=bad)
+    torch.save({"format": "something-else", "step": 1}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match=r"foreign\.pt is not an advai training checkpoint"):
+        train(kind, 2, checkpoint=tmp_path / "foreign.pt")
+
+
+class Payload:
+    """Unpickling this would create a file: a stand-in for code hidden in a shared model file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_file_that_would_run_code_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "code-ran"
+    ckpt = tmp_path / "evil.pt"
+    torch.save({"format": CHECKPOINT_FORMAT, "payload": Payload(str(marker))}, ckpt)
+    with pytest.raises(ValueError, match=r"evil\.pt is corrupt or not a plain torch file"):
+        train("ae", 2, checkpoint=ckpt)
+    assert not marker.exists()
+
+
+def test_a_model_trained_on_other_data_is_refused(tmp_path):
+    ckpt = tmp_path / "ae.pt"
+    fit_model("ae", IMAGES, latent=4, steps=2, checkpoint=ckpt, progress=False)
+    with pytest.raises(ValueError, match=r"ae\.pt was made with other settings or data \(data: "):
+        fit_model("ae", IMAGES.flip(0)[:20], latent=4, steps=2, checkpoint=ckpt, progress=False)
+
+
+def test_run_names_are_readable_and_differ_exactly_when_the_configuration_does():
+    config = {"kind": "advai", "sampler": "ring", "dim": 2, "seed": 0, "steps": 3000, "train": {"lr": 1e-4}}
+    name = run_name(config)
+    assert name.startswith("advai_dim2_samplerring_seed0_steps3000_")
+    assert run_name(dict(config)) == name
+    assert run_name({**config, "train": {"lr": 1e-3}}) != name  # nested settings count too
+    assert run_name({**config, "sampler": "<lambda>"}).startswith("advai_dim2_sampler-lambda-_")  # safe file names
+    assert os.sep not in run_name({**config, "sampler": "a/b"})
