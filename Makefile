@@ -1,5 +1,6 @@
 # The study's two commands (see README):
-#   make figures [PROFILE=paper|quick] [SEED=0]   regenerate every notebook, figure and table
+#   make figures [PROFILE=paper|quick] [SEED=0] [ARGS="--only 02 --recompute"]
+#                                                regenerate every notebook, figure and table
 #   make test                                    unit tests + nbval over the notebooks (quick profile)
 # Both create or refresh the project-local environment (.venv) from the pinned requirements
 # when it is missing or older than requirements*.txt / pyproject.toml.
@@ -10,6 +11,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.advai-env-stamp
 PROFILE ?= paper
 SEED    ?= 0
+ARGS    ?=
 
 .PHONY: env figures test clean-cache
 
@@ -23,7 +25,7 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	@touch $(STAMP)
 
 figures: $(STAMP)
-	$(PY) -m advai.study --profile $(PROFILE) --seed $(SEED)
+	$(PY) -m advai.study --profile $(PROFILE) --seed $(SEED) $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
