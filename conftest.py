@@ -8,3 +8,4 @@ os.environ["ADVAI_PROFILE"] = "quick"
 os.environ["ADVAI_FIGURES_DIR"] = os.path.join(_tmp, "figures")
 os.environ["ADVAI_CACHE_DIR"] = os.path.join(_tmp, "runs")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("ADVAI_PROGRESS", "log")  # the notebooks' training progress as a few log lines

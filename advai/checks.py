@@ -37,10 +37,14 @@ def check_finite(name: str, x: torch.Tensor) -> None:
 
 
 def as_tensor(name: str, x, dtype=None, device=None) -> torch.Tensor:
-    """Convert array-likes to a floating tensor, keeping an existing tensor's dtype/device."""
+    """Convert array-likes to a floating tensor, keeping an existing tensor's dtype/device.
+
+    Numbers and arrays go straight to ``dtype`` when it is given (no detour through float32,
+    which would turn 1.2 into 1.2000000476837158 in a float64 result).
+    """
     if not isinstance(x, torch.Tensor):
         try:
-            x = torch.as_tensor(x)
+            x = torch.as_tensor(x, dtype=dtype)
         except Exception as exc:  # pragma: no cover - message path
             raise ValueError(f"{name} must be a tensor or array-like, got {type(x).__name__}") from exc
     if not torch.is_floating_point(x):
@@ -54,9 +58,12 @@ def check_alpha(alpha: torch.Tensor) -> None:
     """Raise unless every mixing coefficient lies in [0, 1] (NaN is rejected)."""
     if torch.isnan(alpha).any():
         raise ValueError("alpha contains NaN; alpha must lie in [0, 1]")
-    if alpha.numel() and (alpha.min() < 0 or alpha.max() > 1):
-        lo, hi = float(alpha.min()), float(alpha.max())
-        raise ValueError(f"alpha must lie in [0, 1], got values in [{lo:g}, {hi:g}]")
+    outside = alpha[(alpha < 0) | (alpha > 1)]
+    if outside.numel():
+        shown = ", ".join(repr(float(v)) for v in outside.flatten()[:5])  # repr: the exact value, 1.0000001 included
+        more = f" and {outside.numel() - 5} more" if outside.numel() > 5 else ""
+        raise ValueError(f"alpha must lie in [0, 1]; got {shown}{more} ({outside.numel()} value(s) outside, "
+                         f"in a {alpha.dtype} tensor)")
 
 
 def broadcast_codes(z1: torch.Tensor, z2: torch.Tensor, alpha: torch.Tensor):

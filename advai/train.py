@@ -21,17 +21,27 @@ run's device. The harness owns the rest:
 * **cache**: with ``cache=<folder>`` the checkpoint is ``<folder>/<run_name(config)>.pt``, so
   the same configuration finds its run again; ``resume=False`` is the recompute policy (train
   from scratch, overwrite);
-* a **progress bar** (tqdm) with the latest logged values.
+* **code versions**: the configuration holds :func:`code_version` of the code that defines and
+  trains the model, so after a change to that code a cached run is not found (it is retrained)
+  and an explicit checkpoint is refused, never silently reused;
+* **progress**: a tqdm bar on a terminal or in Jupyter; one line per 10% of the run in logs
+  (CI, papermill); ``$ADVAI_PROGRESS`` = ``bar``, ``log`` or ``off`` overrides;
+* a **record** of every run a process trained or read back (:func:`runs_used`), which the
+  figures' manifest lists beside each table.
 
 The configuration a checkpoint is checked against is ``identity`` (what is trained, on which
-data) plus ``train`` (optimizer settings), ``seed`` and ``steps``; only ``steps`` may differ
-(to continue a run for longer).
+data), ``code``, ``train`` (optimizer settings), ``seed`` and ``steps``; only ``steps`` may
+differ (to continue a run for longer).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import inspect
 import json
+import os
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -40,10 +50,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .checks import check_positive_int
+from .checks import check_choice, check_positive_int
 from .files import read_torch_file, write_torch_file
 
 CHECKPOINT_FORMAT = "advai-training-checkpoint"
+_RUNS: list[dict] = []
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -109,13 +120,96 @@ def data_fingerprint(images: torch.Tensor) -> dict:
     return {"shape": list(images.shape), "sum": round(float(images.double().sum()), 3)}
 
 
+def _advai_module(obj) -> str | None:
+    name = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None)
+    return name if isinstance(name, str) and (name == "advai" or name.startswith("advai.")) else None
+
+
+def code_modules(*objects) -> list[str]:
+    """The advai modules that define ``objects`` and, transitively, every advai module those
+    modules take a name from (``from .x import y``): the code a model's definition and training
+    can depend on. Other packages (torch, numpy) are pinned by the environment instead."""
+    todo, seen = [m for m in map(_advai_module, objects) if m], set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += [m for m in map(_advai_module, vars(sys.modules[name]).values()) if m and m not in seen]
+    return sorted(seen)
+
+
+def _code_without_docs(path: str) -> str:
+    """The module's syntax tree without docstrings: comments, docstrings and layout do not count."""
+    tree = ast.parse(Path(path).read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def code_version(*objects) -> str:
+    """A short hash of the code (not the comments or docstrings) of :func:`code_modules` of ``objects``.
+
+    Changing one line of a model's losses changes its version and no other model's; changing
+    shared code (the harness, the layers) changes the version of every model that uses it.
+    """
+    h = hashlib.sha256()
+    for name in code_modules(*objects):
+        h.update(name.encode() + b"\0" + _code_without_docs(sys.modules[name].__file__).encode() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def runs_used() -> list[dict]:
+    """Every run :func:`fit` trained or read back in this process, in order: its :func:`run_name`
+    and what happened (``trained``, ``resumed at step k``, ``read back``)."""
+    return [dict(r) for r in _RUNS]
+
+
+def progress_mode() -> str:
+    """``$ADVAI_PROGRESS`` if set (``bar``, ``log`` or ``off``); else a bar on a terminal or in a
+    Jupyter kernel, and log lines anywhere else (CI logs, redirected output)."""
+    mode = os.environ.get("ADVAI_PROGRESS")
+    if mode:
+        check_choice("ADVAI_PROGRESS", mode, ("bar", "log", "off"))
+        return mode
+    return "bar" if sys.stderr.isatty() or "ipykernel" in sys.modules else "log"
+
+
+class Progress:
+    """A tqdm bar, or (``mode="log"``) one line on stderr per 10% of the run: no carriage returns in logs."""
+
+    def __init__(self, total: int, initial: int, desc: str, enabled: bool = True, mode: str | None = None):
+        self.mode = (mode or progress_mode()) if enabled and initial < total else "off"
+        self.total, self.desc, self.t0, self.next_tenth = total, desc, time.perf_counter(), initial * 10 // total + 1
+        self.bar = tqdm(total=total, initial=initial, desc=desc, leave=False) if self.mode == "bar" else None
+
+    def update(self, step: int, log: dict | None) -> None:
+        values = {k: f"{v:.4f}" for k, v in (log or {}).items()}
+        if self.bar is not None:
+            if log:
+                self.bar.set_postfix(values, refresh=False)
+            self.bar.update(1)
+        elif self.mode == "log" and step * 10 >= self.next_tenth * self.total:
+            self.next_tenth = step * 10 // self.total + 1
+            detail = ", ".join(f"{k} {v}" for k, v in values.items())
+            print(f"{self.desc}: {100 * step // self.total}% ({step}/{self.total} steps, "
+                  f"{time.perf_counter() - self.t0:.0f} s){'; ' + detail if detail else ''}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def run_name(config: dict) -> str:
     """The cache name of a run, in the spirit of ACAI's ``experiment_name``: the kind, then
     ``<key><value>`` for every scalar setting in sorted order, then a short hash of the *whole*
-    configuration (nested settings such as hyperparameters and the data fingerprint included),
+    configuration (nested settings such as hyperparameters, the data fingerprint and the code
+    version included),
     so two runs share a name only when they share every setting."""
     scalars = [f"{k}{v:g}" if isinstance(v, float) else f"{k}{v}" for k, v in sorted(config.items())
-               if k != "kind" and isinstance(v, (str, int, float, bool))]
+               if k not in ("kind", "code") and isinstance(v, (str, int, float, bool))]
     readable = re.sub(r"[^A-Za-z0-9._+-]+", "-", "_".join([str(config.get("kind", "run"))] + scalars))
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return f"{readable}_{digest}"
@@ -131,21 +225,29 @@ def read_checkpoint(path, config: dict, steps: int) -> dict:
         raise ValueError(f"checkpoint {path} has no configuration")
     diff = sorted(k for k in set(config) | set(stored) if k != "steps" and stored.get(k) != config.get(k))
     if diff:
-        detail = "; ".join(f"{k}: checkpoint {stored.get(k)!r} vs requested {config.get(k)!r}" for k in diff)
-        raise ValueError(f"checkpoint {path} was made with other settings or data ({detail}); "
-                         "pass resume=False to retrain, or use another checkpoint path")
+        raise ValueError(_describe_difference(path, stored, config, diff))
     if blob.get("step", 0) > steps:
         raise ValueError(f"checkpoint {path} is at step {blob['step']} > steps={steps}")
     return blob
 
 
-def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, steps: int,
-        seed: int = 0, device: str = "auto", checkpoint=None, cache=None, checkpoint_every: int = 500,
+def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
+    detail = "; ".join(f"{k}: checkpoint {stored.get(k)!r} vs requested {config.get(k)!r}" for k in diff)
+    why = (" -- the code that defines or trains this model has changed since the checkpoint was written"
+           if "code" in diff else "")
+    return (f"checkpoint {path} was made with other settings or data ({detail}){why}; "
+            "pass resume=False to retrain, or use another checkpoint path")
+
+
+def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, code: tuple,
+        steps: int, seed: int = 0, device: str = "auto", checkpoint=None, cache=None, checkpoint_every: int = 500,
         resume: bool = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "") -> Trainable:
     """Train the model ``build()`` makes for ``steps`` steps on ``batches()``; return it in eval mode.
 
-    ``identity`` says what is trained on which data; with ``train``, ``seed`` and ``steps`` it
-    forms the run's configuration (``model.fit_config``). ``checkpoint``: a file path; else with
+    ``identity`` says what is trained on which data; ``code`` names the classes and functions
+    that define and train it (their :func:`code_version` joins the configuration); with
+    ``train``, ``seed`` and ``steps`` they form the run's configuration (``model.fit_config``).
+    ``checkpoint``: a file path; else with
     ``cache`` (a folder) the file is named by :func:`run_name`. ``resume=False`` trains from
     scratch even when the checkpoint exists. ``callback(step, log)`` runs after every step.
     The returned model carries ``history`` (values logged every ``log_every`` steps),
@@ -153,7 +255,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     """
     steps = check_positive_int("steps", steps)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
-    config = {**identity, "train": dict(train), "seed": int(seed), "steps": steps}
+    config = {**identity, "code": code_version(*code), "train": dict(train), "seed": int(seed), "steps": steps}
     path = Path(checkpoint) if checkpoint is not None else (Path(cache) / f"{run_name(config)}.pt" if cache else None)
     dev = resolve_device(device)
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
@@ -167,6 +269,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
         state = {"step": 0, "seconds": 0.0, "history": {"step": []}}
         if blob is not None:
             _restore(path, blob, model, optimizers, state, dev)
+        status = "trained" if blob is None else ("read back" if state["step"] >= steps else f"resumed at step {state['step']}")
         draw = batches.to(dev) if hasattr(batches, "to") else batches
 
         def save():
@@ -177,22 +280,21 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
                     "cuda_rng": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None})
 
         model.train()
-        bar = tqdm(total=steps, initial=state["step"], disable=not progress or state["step"] >= steps, desc=desc,
-                   leave=False)
+        bar = Progress(steps, state["step"], desc, enabled=progress)
         try:
             while state["step"] < steps:
                 t0 = time.perf_counter()
                 log = model.train_step(tuple(t.to(dev) for t in draw()), optimizers)
                 state["seconds"] += time.perf_counter() - t0
                 state["step"] += 1
-                if state["step"] % log_every == 0 or state["step"] == steps:
+                logged = state["step"] % log_every == 0 or state["step"] == steps
+                if logged:
                     state["history"]["step"].append(state["step"])
                     for k, v in log.items():
                         state["history"].setdefault(k, []).append(v)
-                    bar.set_postfix({k: f"{v:.4f}" for k, v in log.items()}, refresh=False)
                 if callback is not None:
                     callback(state["step"], log)
-                bar.update(1)
+                bar.update(state["step"], log if logged else None)
                 if state["step"] % checkpoint_every == 0 and state["step"] < steps:
                     save()
         except BaseException:
@@ -203,6 +305,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
         save()
     model.eval().requires_grad_(False)
     model.history, model.fit_seconds, model.fit_config = state["history"], state["seconds"], config
+    _RUNS.append({"run": run_name(config), "status": status})
     return model
 
 

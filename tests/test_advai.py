@@ -45,8 +45,10 @@ def test_model_errors():
     z = torch.zeros(4, 3)
     with pytest.raises(ValueError, match="trained for dim=3"):
         it(torch.zeros(4, 2), torch.zeros(4, 2), 0.5)
-    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
-        it(z, z, 1.2)
+    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]; got 1.2 \(1 value"):
+        it(z.double(), z.double(), 1.2)
+    with pytest.raises(ValueError, match=r"got 1.0000001192092896 \(1 value\(s\) outside, in a torch.float32"):
+        it(z, z, torch.tensor(1.0000001))  # the exact offending value, not a rounded "1"
     with pytest.raises(ValueError, match="z1 contains NaN"):
         it(torch.full((4, 3), float("nan")), z, 0.5)
     with pytest.raises(ValueError, match="mode='diagonal'"):
@@ -102,6 +104,33 @@ def test_interpolator_file_errors(tmp_path):
         load_advai(tmp_path / "partial.pt")
 
 
+def test_a_shared_interpolator_file_cannot_run_code_and_a_truncated_one_is_named(tmp_path, evil_payload):
+    payload, marker = evil_payload
+    torch.save({"format": "advai-interpolator", "config": payload}, tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match=r"evil\.pt is corrupt or not a plain torch file"):
+        load_advai(tmp_path / "evil.pt")
+    assert not marker.exists()
+    it = fit_advai("ring", 2, mode="joint", steps=5, seed=0, **SMALL)
+    it.save(tmp_path / "ring.pt")
+    data = (tmp_path / "ring.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"cut\.pt is corrupt or not a plain torch file"):
+        load_advai(tmp_path / "cut.pt")
+
+
+def test_a_numpy_sampler_works_and_names_its_runs(tmp_path):
+    import numpy as np
+
+    def moons(n):
+        return np.random.default_rng(0).normal(size=(n, 2))
+
+    it = fit_advai(moons, 2, steps=4, seed=0, cache=tmp_path, **SMALL)
+    assert it.meta["sampler"] == "moons"
+    assert next(tmp_path.glob("*.pt")).name.startswith("advai_dim2_modefactorized_samplermoons")
+    assert fit_advai(lambda n: np.zeros((n, 2)), 2, steps=2, **SMALL).meta["sampler"] == "sampler"
+    assert fit_advai(lambda n: np.zeros((n, 2)), 2, steps=2, name="zeros", **SMALL).meta["sampler"] == "zeros"
+
+
 def test_a_checkpoint_with_other_hyperparameters_is_refused_by_name(tmp_path):
     ckpt = tmp_path / "g.pt"
     fit_advai("gaussian", 2, steps=5, checkpoint=ckpt, **SMALL)
@@ -113,8 +142,10 @@ def test_a_checkpoint_with_other_hyperparameters_is_refused_by_name(tmp_path):
 
 
 def test_sampler_errors():
-    with pytest.raises(ValueError, match=r"sampler returned \(10, 3\), expected .*\(10, 2\)"):
+    with pytest.raises(ValueError, match=r"sampler returned shape \(10, 3\), expected \(10, 2\)"):
         fit_advai(lambda n: torch.zeros(n, 3), 2, steps=2, **dict(SMALL, batch_size=5))
+    with pytest.raises(ValueError, match=r"sampler returned a str, not an array of shape \(10, 2\)"):
+        fit_advai(lambda n: "points", 2, steps=2, **dict(SMALL, batch_size=5))
     with pytest.raises(ValueError, match="NaN or inf"):
         fit_advai(lambda n: torch.full((n, 2), float("nan")), 2, steps=2, **SMALL)
     with pytest.raises(ValueError, match="dim must be a positive integer"):

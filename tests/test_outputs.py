@@ -11,6 +11,7 @@ from advai import files
 from advai.files import atomic_path
 from advai.study import profiles
 from advai.study.outputs import Run, record_timings
+from advai.train import run_name
 
 
 def test_run_writes_files_and_manifest(tmp_path):
@@ -85,3 +86,46 @@ def test_timings_go_to_their_own_file_not_to_tables(tmp_path):
     assert json.loads((tmp_path / "timings.json").read_text()) == {
         "01_distribution_mismatch": {"notebook_s": 3.0}, "02_train_advai": {"fit_s": {"ring": 1.5}, "notebook_s": 12.0}}
     assert not (tmp_path / "manifest.json").exists()
+
+
+def _write_entries(out_dir, tag, n):
+    run = Run(f"nb-{tag}", "quick", 0, out_dir=out_dir)
+    for k in range(n):
+        run._record([f"{tag}-{k}.csv"])
+
+
+def test_two_runs_writing_one_manifest_at_once_lose_no_entry(tmp_path):
+    import multiprocessing
+
+    procs = [multiprocessing.get_context("fork").Process(target=_write_entries, args=(tmp_path, tag, 40))
+             for tag in ("a", "b")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert all(p.exitcode == 0 for p in procs)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest) == {f"{tag}-{k}.csv" for tag in ("a", "b") for k in range(40)}
+
+
+def test_a_damaged_manifest_is_set_aside_and_started_afresh(tmp_path):
+    (tmp_path / "manifest.json").write_text('{"fig1.png": {"notebook": "01"')  # cut off mid-write
+    run = Run("02_train_advai", "quick", 0, out_dir=tmp_path)
+    with pytest.warns(UserWarning, match=r"manifest.json was damaged .*kept as manifest.json.damaged"):
+        run._record(["tab.csv"])
+    assert set(json.loads((tmp_path / "manifest.json").read_text())) == {"tab.csv"}
+    assert (tmp_path / "manifest.json.damaged").read_text().startswith('{"fig1.png"')
+
+
+def test_the_manifest_lists_the_models_a_notebook_used(tmp_path):
+    import torch
+
+    from advai.models import fit_model
+
+    images = torch.rand(12, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    fit_model("ae", images, latent=4, steps=2, cache=tmp_path / "cache", progress=False)  # before the run: not listed
+    run = Run("03_advai_autoencoder", "quick", 0, out_dir=tmp_path)
+    m = fit_model("ae", images, latent=4, steps=2, cache=tmp_path / "cache", progress=False)
+    run._record(["tab-repr.csv"])
+    entry = json.loads((tmp_path / "manifest.json").read_text())["tab-repr.csv"]
+    assert entry["models"] == [{"run": run_name(m.fit_config), "status": "read back"}]

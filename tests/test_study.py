@@ -1,4 +1,6 @@
-"""The batch driver: notebook discovery and cleaning of executed notebooks."""
+"""The batch driver: notebook discovery, cleaning, and outputs promoted only when a notebook finishes."""
+import json
+
 import nbformat
 import pytest
 
@@ -44,3 +46,51 @@ def test_only_filter_and_clean(tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert "papermill" not in nb.metadata and "papermill" not in nb.cells[0].metadata
     assert [o.name for o in nb.cells[0].outputs] == ["stdout"]
+
+
+def toy_notebook(folder):
+    """A notebook that writes a table and a figure, then fails when its parameter says so."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("fail = False", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
+            "from advai.study.outputs import Run\n"
+            "run = Run('99_toy', 'quick', 0)\n"
+            "run.save_table(pd.DataFrame({'a': [1.0, 2.0]}), 'tab-toy')\n"
+            "fig, ax = plt.subplots()\nax.plot([0, 1])\nrun.savefig(fig, 'fig-toy', formats=('png',))\n"
+            "run.save_timings('fit_s', {'toy': 0.1})"),
+        nbformat.v4.new_code_cell("assert not fail, 'failed on purpose, after writing its outputs'"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "99_toy.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def snapshot(*folders):
+    return {p: p.read_bytes() for f in folders for p in sorted(f.rglob("*")) if p.is_file() and p.suffix != ".lock"}
+
+
+def test_a_notebook_that_fails_midway_leaves_the_committed_files_byte_identical(tmp_path, monkeypatch):
+    import papermill
+
+    monkeypatch.setenv("ADVAI_FIGURES_DIR", str(tmp_path / "unused"))  # restored after the test
+    src, figures, nb_out = tmp_path / "notebooks", tmp_path / "figures", tmp_path / "committed"
+    for f in (src, figures, nb_out):
+        f.mkdir()
+    path = toy_notebook(src)
+    (figures / "tab-toy.csv").write_text("old table\n")
+    (figures / "manifest.json").write_text('{"tab-toy.csv": {"notebook": "99_toy", "commit": "old"}}\n')
+    (nb_out / "99_toy.ipynb").write_text("old notebook")
+    before = snapshot(figures, nb_out)
+    with pytest.raises(papermill.PapermillExecutionError, match="failed on purpose"):
+        study.run_notebook(path, figures, nb_out, {"fail": True}, tmp_path / "work")
+    assert snapshot(figures, nb_out) == before  # the staged table and figure were never promoted
+
+    done = study.run_notebook(path, figures, nb_out, {"fail": False}, tmp_path / "work")
+    assert (figures / "tab-toy.csv").read_text().startswith("a\n1\n") and (figures / "fig-toy.png").exists()
+    manifest = json.loads((figures / "manifest.json").read_text())
+    assert set(manifest) == {"tab-toy.csv", "tab-toy.md", "fig-toy.png"} and manifest["tab-toy.csv"]["models"] == []
+    timings = json.loads((figures / "timings.json").read_text())["99_toy"]
+    assert timings["fit_s"] == {"toy": 0.1} and timings["notebook_s"] == done["seconds"] > 0
+    assert "papermill" not in nbformat.read(nb_out / "99_toy.ipynb", as_version=4).metadata

@@ -101,23 +101,15 @@ def test_checkpoints_of_other_runs_and_damaged_files_are_refused_naming_the_file
         train(kind, 2, checkpoint=tmp_path / "foreign.pt")
 
 
-class Payload:
-    """Unpickling this would create a file: a stand-in for code hidden in a shared model file."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
-def test_a_file_that_would_run_code_is_refused_without_running_it(tmp_path):
-    marker = tmp_path / "code-ran"
+def test_a_file_that_would_run_code_is_refused_without_running_it(tmp_path, evil_payload):
+    payload, marker = evil_payload
     ckpt = tmp_path / "evil.pt"
-    torch.save({"format": CHECKPOINT_FORMAT, "payload": Payload(str(marker))}, ckpt)
+    torch.save({"format": CHECKPOINT_FORMAT, "payload": payload}, ckpt)
     with pytest.raises(ValueError, match=r"evil\.pt is corrupt or not a plain torch file"):
         train("ae", 2, checkpoint=ckpt)
     assert not marker.exists()
+    torch.load(ckpt, weights_only=False)["payload"].close()  # the payload is real: an unsafe reader runs it
+    assert marker.exists()
 
 
 def test_a_model_trained_on_other_data_is_refused(tmp_path):
@@ -135,3 +127,78 @@ def test_run_names_are_readable_and_differ_exactly_when_the_configuration_does()
     assert run_name({**config, "train": {"lr": 1e-3}}) != name  # nested settings count too
     assert run_name({**config, "sampler": "<lambda>"}).startswith("advai_dim2_sampler-lambda-_")  # safe file names
     assert os.sep not in run_name({**config, "sampler": "a/b"})
+
+
+def test_a_code_version_follows_the_code_that_defines_a_model_and_only_that(monkeypatch):
+    from advai import train
+    from advai.latent.correction import AdvAITraining
+    from advai.latent.interpolator import make_sampler
+    from advai.models import MODELS
+
+    acai = train.code_modules(MODELS["acai"])
+    assert {"advai.models.acai", "advai.models.autoencoder", "advai.layers", "advai.train"} <= set(acai)
+    assert "advai.models.ae" not in acai and "advai.study.plotting" not in acai
+    assert "advai.evaluate.mismatch" in train.code_modules(MODELS["advai_ae"])  # its MMD loss
+    assert "advai.latent.priors" in train.code_modules(AdvAITraining, make_sampler)  # the prior is AdvAI's data
+    before = {name: train.code_version(cls) for name, cls in MODELS.items()}
+    original = train._code_without_docs
+
+    def one_line_changed(path):  # as if a line of ACAI's loss had been edited
+        code = original(path)
+        return code + "changed" if path.endswith("acai.py") else code
+
+    monkeypatch.setattr(train, "_code_without_docs", one_line_changed)
+    after = {name: train.code_version(cls) for name, cls in MODELS.items()}
+    assert [name for name in MODELS if after[name] != before[name]] == ["acai"]
+
+
+def test_comments_and_docstrings_do_not_change_a_code_version(tmp_path):
+    from advai import train
+
+    a, b, c = tmp_path / "a.py", tmp_path / "b.py", tmp_path / "c.py"
+    a.write_text('"""Doc."""\ndef f(x):\n    """Twice x."""\n    return 2 * x  # a comment\n')
+    b.write_text('"""Other doc."""\n\n\ndef f(x):\n    return 2 * x\n')
+    c.write_text('"""Doc."""\ndef f(x):\n    return 3 * x\n')
+    assert train._code_without_docs(str(a)) == train._code_without_docs(str(b)) != train._code_without_docs(str(c))
+
+
+def test_a_checkpoint_written_by_other_code_is_refused_and_the_cache_retrains(tmp_path, monkeypatch):
+    from advai import train
+
+    ckpt = tmp_path / "ae.pt"
+    fit_model("ae", IMAGES, latent=4, steps=2, checkpoint=ckpt, progress=False)
+    fit_model("ae", IMAGES, latent=4, steps=2, cache=tmp_path / "cache", progress=False)
+    monkeypatch.setattr(train, "code_version", lambda *objects: "edited-code")
+    with pytest.raises(ValueError, match=r"ae\.pt was made with other settings.*code: .*the code that defines or trains"):
+        fit_model("ae", IMAGES, latent=4, steps=2, checkpoint=ckpt, progress=False)
+    calls = []
+    fit_model("ae", IMAGES, latent=4, steps=2, cache=tmp_path / "cache", progress=False,
+              callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2] and len(list((tmp_path / "cache").glob("*.pt"))) == 2  # retrained under a new name
+
+
+def test_the_runs_a_process_used_are_recorded_with_what_happened(tmp_path):
+    from advai.train import runs_used
+
+    before = len(runs_used())
+    fit_model("ae", IMAGES, latent=4, steps=2, cache=tmp_path, progress=False)
+    fit_model("ae", IMAGES, latent=4, steps=2, cache=tmp_path, progress=False)
+    fit_model("ae", IMAGES, latent=4, steps=3, checkpoint=next(tmp_path.glob("*.pt")), progress=False)
+    new = runs_used()[before:]
+    assert [r["status"] for r in new] == ["trained", "read back", "resumed at step 2"]
+    assert new[0]["run"] == new[1]["run"] and new[0]["run"].startswith("model_")
+
+
+def test_progress_in_a_log_is_a_line_per_tenth_without_carriage_returns(capsys, monkeypatch):
+    monkeypatch.setenv("ADVAI_PROGRESS", "log")
+    fit_advai("gaussian", 2, steps=50, seed=0, progress=True, name="my prior", **ADVAI)
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert "\r" not in err and len(lines) == 10
+    assert lines[0].startswith("AdvAI my prior d=2 factorized: 10% (5/50 steps") and "100% (50/50" in lines[-1]
+    monkeypatch.setenv("ADVAI_PROGRESS", "sometimes")
+    with pytest.raises(ValueError, match="ADVAI_PROGRESS='sometimes'"):
+        fit_advai("gaussian", 2, steps=2, seed=0, progress=True, **ADVAI)
+    monkeypatch.setenv("ADVAI_PROGRESS", "off")
+    fit_advai("gaussian", 2, steps=20, seed=0, progress=True, **ADVAI)
+    assert capsys.readouterr().err == ""

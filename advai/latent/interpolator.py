@@ -22,26 +22,34 @@ from .priors import get_prior
 INTERPOLATOR_FORMAT = "advai-interpolator"
 
 
-def make_sampler(sampler, dim):
-    """Turn a prior name or a callable ``n -> [n, dim]`` into a checked sampler; returns (fn, dim, name)."""
+def make_sampler(sampler, dim, name: str | None = None):
+    """Turn a prior name or a callable ``n -> [n, dim]`` (tensor or array) into a checked sampler.
+
+    Returns ``(fn, dim, name)``; ``name`` (for progress bars and cache names) is ``name`` if
+    given, else the prior's name or the callable's ``__name__`` (``"sampler"`` for a lambda).
+    """
     if isinstance(sampler, str):
         prior = get_prior(sampler)
         dim = prior.check_dim(dim)
-        return (lambda n: prior.sample(n, dim)), dim, prior.name
+        return (lambda n: prior.sample(n, dim)), dim, name or prior.name
     if not callable(sampler):
         raise ValueError(f"sampler must be a prior name or a callable n -> [n, dim] tensor, got {type(sampler).__name__}")
     dim = check_positive_int("dim", dim)
 
     def checked(n):
         z = sampler(n)
-        if not isinstance(z, torch.Tensor) or z.shape != (n, dim):
-            shape = tuple(z.shape) if hasattr(z, "shape") else type(z).__name__
-            raise ValueError(f"sampler returned {shape}, expected a tensor of shape ({n}, {dim})")
+        try:
+            z = torch.as_tensor(z, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(f"sampler returned a {type(z).__name__}, not an array of shape ({n}, {dim})") from exc
+        if z.shape != (n, dim):
+            raise ValueError(f"sampler returned shape {tuple(z.shape)}, expected ({n}, {dim})")
         if not torch.isfinite(z).all():
             raise ValueError("sampler returned NaN or inf values")
-        return z.float()
+        return z
 
-    return checked, dim, getattr(sampler, "__name__", "callable")
+    own = getattr(sampler, "__name__", "sampler")
+    return checked, dim, name or ("sampler" if own == "<lambda>" else own)
 
 
 class AdvAIInterpolator(torch.nn.Module):
@@ -99,7 +107,8 @@ class AdvAIInterpolator(torch.nn.Module):
 
 def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: int = 3000, seed: int = 0,
               device: str = "auto", checkpoint=None, checkpoint_every: int = 500, resume: bool = True,
-              progress: bool = True, log_every: int = 10, callback=None, cache=None, **hparams) -> AdvAIInterpolator:
+              progress: bool = True, log_every: int = 10, callback=None, cache=None, name: str | None = None,
+              **hparams) -> AdvAIInterpolator:
     """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``); return the interpolator.
 
     ``mode``: ``"factorized"`` (per coordinate) or ``"joint"``. ``hparams`` override
@@ -109,15 +118,17 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     every ``checkpoint_every`` steps, at the end and when training is interrupted (any
     exception, Ctrl-C included), resumed from when it exists and ``resume`` is true.
     ``callback(step, log)`` is called after every step (``log``: ``loss_D``, ``loss_R``).
+    ``name`` labels the run (progress bar, cache name); default: the prior's name or the
+    sampler's ``__name__`` -- give callable samplers distinct names to keep their cached runs apart.
     """
     check_choice("mode", mode, MODES)
     hp = with_defaults("hyperparameters", DEFAULTS, hparams)
     hp["batch_size"] = check_positive_int("batch_size", hp["batch_size"])
-    sample, dim, name = make_sampler(sampler, dim)
+    sample, dim, name = make_sampler(sampler, dim, name)
     cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
     identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg)}
-    trained = fit(lambda: AdvAITraining(cfg, hp), lambda: (sample(2 * hp["batch_size"]),), identity, hp, steps=steps,
-                  seed=seed, device=device, checkpoint=checkpoint, cache=cache, checkpoint_every=checkpoint_every,
+    trained = fit(lambda: AdvAITraining(cfg, hp), lambda: (sample(2 * hp["batch_size"]),), identity, hp,
+                  code=(AdvAITraining, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache, checkpoint_every=checkpoint_every,
                   resume=resume, progress=progress, log_every=log_every, callback=callback,
                   desc=f"AdvAI {name} d={dim} {mode}")
     meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)

@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import torch
+
 from ..checks import check_choice, check_positive_int, with_defaults
 from ..data import pad_to
 from ..train import Minibatches, data_fingerprint, fit
@@ -36,15 +38,21 @@ def build_model(name: str, latent: int = 32, channels: int = 1, size: int = 32, 
     return MODELS[name](latent=latent, channels=channels, size=size, depth=depth, **weights)
 
 
-def _check_images(images):
-    if not hasattr(images, "dim") or images.dim() != 4:
-        raise ValueError(f"images must be a tensor [n, channels, size, size], got "
-                         f"{getattr(images, 'shape', type(images).__name__)}")
+def _as_images(images) -> torch.Tensor:
+    """``images`` (a tensor or NumPy array ``[n, c, s, s]``) as a float32 tensor, checked."""
+    try:
+        images = torch.as_tensor(images, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"images must be a tensor or array [n, channels, size, size], got {type(images).__name__}") \
+            from exc
+    if images.dim() != 4:
+        raise ValueError(f"images must be a tensor or array [n, channels, size, size], got shape {tuple(images.shape)}")
     if images.shape[-1] != images.shape[-2] or images.shape[-1] % 8:
         raise ValueError(f"images must be square with a side divisible by 8 (pad with advai.data.pad_to), "
                          f"got {tuple(images.shape[-2:])}")
     if not images.isfinite().all():
         raise ValueError("images contain NaN or inf")
+    return images
 
 
 def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 0, device: str = "auto",
@@ -53,7 +61,7 @@ def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 
     """Train model ``name`` for ``steps`` steps; return it (eval mode, with ``history`` and ``fit_seconds``).
 
     ``data``: a :class:`advai.data.Dataset` (its training split, padded to 32x32) or images
-    ``[n, c, s, s]`` in [0, 1]. ``train`` overrides :data:`TRAIN`; ``weights`` override the
+    ``[n, c, s, s]`` in [0, 1] (a tensor or a NumPy array). ``train`` overrides :data:`TRAIN`; ``weights`` override the
     model's loss weights. With ``cache`` (a folder) a finished run is read back instead of
     retrained and an interrupted one resumes; ``checkpoint`` names the file instead;
     ``resume=False`` retrains. See :func:`advai.train.fit` for checkpoints and errors.
@@ -63,13 +71,13 @@ def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 
     if hasattr(data, "train") and hasattr(data, "split_seed"):
         identity.update(dataset=data.name, split=data.split_seed)
         data = pad_to(data.train[0], 32)
-    _check_images(data)
+    data = _as_images(data)
     hp = with_defaults("training settings", TRAIN, train or {})
     c, s = data.shape[1], data.shape[-1]
     latent = check_positive_int("latent", latent)
     w = with_defaults(f"weights for model {name!r}", {k: v[0] for k, v in MODELS[name].WEIGHTS.items()}, weights)
     identity.update(latent=latent, channels=c, size=s, depth=16, weights=w, data=data_fingerprint(data))
     return fit(lambda: build_model(name, latent, c, s, **weights), Minibatches(data, batch_size=hp["batch_size"]),
-               identity, hp, steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache,
+               identity, hp, code=(MODELS[name],), steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache,
                checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
                callback=callback, desc=f"{LABELS[name]} d={latent}")

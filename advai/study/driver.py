@@ -7,15 +7,24 @@ replace the committed tutorials in ``notebooks/`` (cleaned of timings and progre
 and figures/tables go to ``figures/`` with ``figures/manifest.json``. Any other profile or
 seed writes to ``build/<profile>-seed<seed>/{notebooks,figures}`` and leaves the committed
 results alone; ``$ADVAI_FIGURES_DIR`` redirects the figures (and then the executed notebooks
-go to ``build/`` too). A notebook that fails leaves the committed copy untouched.
-``--recompute`` retrains every model instead of reading it back from the run cache.
-Each notebook's wall time is recorded in ``<figures>/timings.json``.
+go to ``build/`` too). ``--recompute`` retrains every model instead of reading it back from
+the run cache. Each notebook's wall time is recorded in ``<figures>/timings.json``, and the
+models it trained or read back are printed.
+
+Each notebook writes into a staging folder of its own run (``build/run-<profile>-seed<seed>-*/``,
+removed when the run finishes, kept for inspection when it fails); only when the notebook has
+finished are its figures, tables, manifest entries and timings moved into the figures folder
+and the executed notebook into place. A notebook that fails, or a run that is
+interrupted (Ctrl-C, a kill), leaves every committed file as it was; the next run resumes its
+models from their last checkpoints.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,8 +32,10 @@ import nbformat
 import papermill as pm
 
 from ..files import atomic_path, project_root
-from .outputs import record_timings
+from .outputs import record_timings, update_json
 from .profiles import PROFILE_NAMES
+
+RECORDS = ("manifest.json", "timings.json")
 
 
 def notebooks_dir() -> Path:
@@ -58,6 +69,51 @@ def clean_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def promote(stage: Path, figures: Path) -> dict:
+    """Move a finished notebook's files from ``stage`` into ``figures`` (each one atomically) and
+    merge its manifest and timings entries into the folder's own (under their locks); returns
+    the staged manifest."""
+    figures.mkdir(parents=True, exist_ok=True)
+    manifest, timings = _read(stage / "manifest.json"), _read(stage / "timings.json")
+    for f in sorted(stage.iterdir()):
+        if f.is_file() and f.name not in RECORDS and not f.name.endswith(".lock"):
+            with atomic_path(figures / f.name) as tmp:
+                shutil.copyfile(f, tmp)
+    update_json(figures / "manifest.json", lambda entries: entries.update(manifest))
+    update_json(figures / "timings.json", lambda entries: entries.update(timings))
+    return manifest
+
+
+def run_notebook(path: Path, figures: Path, nb_out: Path, params: dict, work: Path) -> dict:
+    """Execute notebook ``path`` with its outputs staged under ``work``; promote them only if it finishes.
+
+    Returns the notebook's wall time and the models it used (run names and what happened).
+    """
+    stage, executed = work / "staging" / path.stem, work / "executed" / path.name
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["ADVAI_FIGURES_DIR"] = str(stage)  # the kernel inherits it
+    t0 = time.time()
+    pm.execute_notebook(str(path), str(executed), parameters=params, cwd=str(path.parent),
+                        kernel_name="python3", progress_bar=False)
+    clean_notebook(executed)
+    seconds = round(time.time() - t0, 1)
+    record_timings(stage, path.stem, "notebook_s", seconds)
+    manifest = promote(stage, figures)
+    with atomic_path(nb_out / path.name) as tmp:
+        shutil.copyfile(executed, tmp)
+    models = {}
+    for entry in manifest.values():  # later entries list every model used before them
+        for m in entry.get("models", []):
+            models.setdefault(m["run"], m["status"])  # what happened first: trained, then read back
+    return {"seconds": seconds, "models": models}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", default="paper", choices=PROFILE_NAMES)
@@ -73,26 +129,23 @@ def main(argv=None) -> int:
     nb_out = folder if committed else base / "notebooks"
     params = {} if args.profile == "paper" and args.seed == 0 else {"profile": args.profile, "seed": args.seed}
     env = {k: v for k, v in os.environ.items() if k != "ADVAI_PROFILE"}
-    env["ADVAI_FIGURES_DIR"] = str(figures)
+    env.setdefault("ADVAI_PROGRESS", "log")  # progress in the kernels' logs: a line per 10%, no bars
     if args.recompute:
         env["ADVAI_RECOMPUTE"] = "1"  # read once, by advai.study.setup in each notebook's kernel
     os.environ.clear()
     os.environ.update(env)  # the kernels inherit this environment
 
-    total = 0.0
+    (root / "build").mkdir(exist_ok=True)
+    total, work = 0.0, Path(tempfile.mkdtemp(dir=root / "build", prefix=f"run-{args.profile}-seed{args.seed}-"))
     for path in notebook_paths(args.only):
         print(f"[advai] {path.name}: profile={args.profile} seed={args.seed}", flush=True)
-        t0 = time.time()
-        scratch = root / "build" / "executed" / f"{args.profile}-seed{args.seed}" / path.name
-        scratch.parent.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(str(path), str(scratch), parameters=params, cwd=str(folder),
-                            kernel_name="python3", progress_bar=False)
-        clean_notebook(scratch)
-        with atomic_path(nb_out / path.name) as tmp:
-            shutil.copyfile(scratch, tmp)
-        seconds = round(time.time() - t0, 1)
-        total += seconds
-        record_timings(figures, path.stem, "notebook_s", seconds)
-        print(f"[advai] {path.name}: done in {seconds:.0f} s", flush=True)
+        done = run_notebook(path, figures, nb_out, params, work)
+        total += done["seconds"]
+        for status in ("trained", "resumed", "read back"):
+            runs = sorted(name for name, s in done["models"].items() if s.startswith(status))
+            if runs:
+                print(f"[advai]   models {status}: {len(runs)}: " + ", ".join(runs), flush=True)
+        print(f"[advai] {path.name}: done in {done['seconds']:.0f} s", flush=True)
+    shutil.rmtree(work)
     print(f"[advai] total {total:.0f} s; timings in {figures / 'timings.json'}")
     return 0

@@ -6,19 +6,32 @@ file and an atomic rename (a failed notebook never leaves a half-written file in
 a good one), and add a manifest entry per file: notebook, parameters, seed, profile,
 package versions, git commit.
 
+Each manifest entry also lists the trained models (:func:`advai.train.runs_used`: run names
+and whether they were trained or read back from the cache) the notebook had used when the
+file was written.
+
 Wall-clock times are not results: they go to ``<figures>/timings.json`` (:func:`record_timings`,
 ``run.save_timings``), never into a table, so re-running with the same seed reproduces every
 table byte for byte. The figures folder is :func:`advai.files.figures_dir`.
+
+Both JSON files are updated under a file lock (``filelock``), so concurrent runs into one
+folder lose no entry; a damaged file is set aside as ``<name>.damaged`` with a warning and
+started afresh, never a crash in the middle of a run.
 """
 from __future__ import annotations
 
 import json
 import platform
 import subprocess
+import warnings
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock
 
 from ..files import atomic_path, figures_dir, project_root
+from ..train import runs_used
 
 PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "pot", "matplotlib", "seaborn", "pandas", "papermill")
 
@@ -46,13 +59,34 @@ def git_commit() -> str:
         return "unknown"
 
 
+def update_json(path, change: Callable[[dict], None]) -> None:
+    """Apply ``change`` to the dict stored in the JSON file ``path``, under a file lock, atomically.
+
+    A missing file starts empty; a damaged one (not a JSON object) is renamed ``<name>.damaged``
+    with a warning and starts empty, so one bad file never stops a run.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock"):
+        data = {}
+        if path.exists():
+            try:
+                data = json.loads(path.read_text())
+                if not isinstance(data, dict):
+                    raise ValueError(f"holds a {type(data).__name__}, not an object")
+            except ValueError as exc:
+                damaged = path.with_name(path.name + ".damaged")
+                path.replace(damaged)
+                warnings.warn(f"{path} was damaged ({exc}); kept as {damaged.name} and started afresh", stacklevel=2)
+                data = {}
+        change(data)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+
+
 def record_timings(out_dir, notebook: str, key: str, value) -> None:
     """Set ``timings[notebook][key] = value`` in ``<out_dir>/timings.json`` (seconds; not a result table)."""
-    path = Path(out_dir) / "timings.json"
-    timings = json.loads(path.read_text()) if path.exists() else {}
-    timings.setdefault(notebook, {})[key] = value
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(dict(sorted(timings.items())), indent=1) + "\n")
+    update_json(Path(out_dir) / "timings.json", lambda t: t.setdefault(notebook, {}).__setitem__(key, value))
 
 
 class Run:
@@ -64,21 +98,12 @@ class Run:
         self.out = figures_dir(out_dir)
         self._versions = package_versions()
         self._commit = git_commit()
+        self._runs_before = len(runs_used())
 
     def _record(self, files):
-        manifest = self.out / "manifest.json"
-        entries = json.loads(manifest.read_text()) if manifest.exists() else {}
-        for f in files:
-            entries[Path(f).name] = {
-                "notebook": self.notebook,
-                "profile": self.profile,
-                "seed": self.seed,
-                "parameters": self.params,
-                "packages": self._versions,
-                "commit": self._commit,
-            }
-        with atomic_path(manifest) as tmp:
-            tmp.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+        entry = {"notebook": self.notebook, "profile": self.profile, "seed": self.seed, "parameters": self.params,
+                 "packages": self._versions, "commit": self._commit, "models": runs_used()[self._runs_before:]}
+        update_json(self.out / "manifest.json", lambda entries: entries.update({Path(f).name: entry for f in files}))
 
     def savefig(self, fig, name: str, formats=("png", "pdf"), dpi: int = 110):
         """Save ``fig`` as ``<name>.<fmt>`` for each format; returns the paths."""
