@@ -269,7 +269,8 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
         state = {"step": 0, "seconds": 0.0, "history": {"step": []}}
         if blob is not None:
             _restore(path, blob, model, optimizers, state, dev)
-        status = "trained" if blob is None else ("read back" if state["step"] >= steps else f"resumed at step {state['step']}")
+        status = ("trained" if blob is None else "read back" if state["step"] >= steps
+                  else f"resumed at step {state['step']}")
         draw = batches.to(dev) if hasattr(batches, "to") else batches
 
         def save():

@@ -128,9 +128,9 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
     identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg)}
     trained = fit(lambda: AdvAITraining(cfg, hp), lambda: (sample(2 * hp["batch_size"]),), identity, hp,
-                  code=(AdvAITraining, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache, checkpoint_every=checkpoint_every,
-                  resume=resume, progress=progress, log_every=log_every, callback=callback,
-                  desc=f"AdvAI {name} d={dim} {mode}")
+                  code=(AdvAITraining, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
+                  cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress,
+                  log_every=log_every, callback=callback, desc=f"AdvAI {name} d={dim} {mode}")
     meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
     dev = next(trained.average.parameters()).device
     return AdvAIInterpolator(cfg, trained.average, history=trained.history, meta=meta).to(dev)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_choice, check_positive_int, with_defaults
+from ..checks import as_tensor, check_choice, check_positive_int, with_defaults
 from ..data import pad_to
 from ..train import Minibatches, data_fingerprint, fit
 from .aae import AAE
@@ -40,11 +40,7 @@ def build_model(name: str, latent: int = 32, channels: int = 1, size: int = 32, 
 
 def _as_images(images) -> torch.Tensor:
     """``images`` (a tensor or NumPy array ``[n, c, s, s]``) as a float32 tensor, checked."""
-    try:
-        images = torch.as_tensor(images, dtype=torch.float32)
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise ValueError(f"images must be a tensor or array [n, channels, size, size], got {type(images).__name__}") \
-            from exc
+    images = as_tensor("images", images, dtype=torch.float32)
     if images.dim() != 4:
         raise ValueError(f"images must be a tensor or array [n, channels, size, size], got shape {tuple(images.shape)}")
     if images.shape[-1] != images.shape[-2] or images.shape[-1] % 8:
@@ -61,8 +57,8 @@ def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 
     """Train model ``name`` for ``steps`` steps; return it (eval mode, with ``history`` and ``fit_seconds``).
 
     ``data``: a :class:`advai.data.Dataset` (its training split, padded to 32x32) or images
-    ``[n, c, s, s]`` in [0, 1] (a tensor or a NumPy array). ``train`` overrides :data:`TRAIN`; ``weights`` override the
-    model's loss weights. With ``cache`` (a folder) a finished run is read back instead of
+    ``[n, c, s, s]`` in [0, 1] (a tensor or a NumPy array). ``train`` overrides :data:`TRAIN`;
+    ``weights`` override the model's loss weights. With ``cache`` (a folder) a finished run is read back instead of
     retrained and an interrupted one resumes; ``checkpoint`` names the file instead;
     ``resume=False`` retrains. See :func:`advai.train.fit` for checkpoints and errors.
     """
@@ -78,6 +74,6 @@ def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 
     w = with_defaults(f"weights for model {name!r}", {k: v[0] for k, v in MODELS[name].WEIGHTS.items()}, weights)
     identity.update(latent=latent, channels=c, size=s, depth=16, weights=w, data=data_fingerprint(data))
     return fit(lambda: build_model(name, latent, c, s, **weights), Minibatches(data, batch_size=hp["batch_size"]),
-               identity, hp, code=(MODELS[name],), steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache,
-               checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
+               identity, hp, code=(MODELS[name],), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
+               cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
                callback=callback, desc=f"{LABELS[name]} d={latent}")

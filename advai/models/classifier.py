@@ -68,5 +68,5 @@ def fit_classifier(dataset, steps: int = 1500, seed: int = 0, device: str = "aut
                 "data": data_fingerprint(x)}
     batches = Minibatches(x, y, batch_size=TRAIN["batch_size"])
     return fit(lambda: DigitClassifier(n_classes=n_classes), batches, identity, TRAIN, code=(DigitClassifier,),
-               steps=steps, seed=seed,
-               device=device, cache=cache, resume=resume, progress=progress, desc="classifier", **kw)
+               steps=steps, seed=seed, device=device, cache=cache, resume=resume, progress=progress,
+               desc="classifier", **kw)
