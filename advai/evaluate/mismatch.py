@@ -12,6 +12,10 @@ r"""Distribution-mismatch metrics between two samples X ~ P, Y ~ Q (rows are poi
 Both V-statistics are biased upwards by O(1/n): two independent samples of the *same* law
 give a positive value, the *noise floor* (:func:`noise_floor`). Compare every mismatch
 with the floor at the same sample size; a method is "matched" when it sits near the floor.
+A ratio to the floor grows with n for any real mismatch, so the measures that do not depend
+on n are :func:`energy_distance_unbiased` (U-statistic; expectation 0 for an exact method),
+:func:`share_left` (a method's unbiased energy over LineIntp's), permutation-test pass rates at
+a stated n, and :func:`off_support_mass` (share of codes where the prior has no mass).
 
 Between interpolants and the prior: :func:`at_alpha` (one coefficient), :func:`curve` (a grid
 of them), :func:`summarize` (averaged over seeds, with floors and a permutation test) and
@@ -47,6 +51,28 @@ def energy_distance(x, y) -> float:
     xy = torch.cdist(x, y).mean()
     xx = torch.cdist(x, x).mean()
     yy = torch.cdist(y, y).mean()
+    return float(2 * xy - xx - yy)
+
+
+def energy_distance_unbiased(x, y) -> float:
+    r"""Squared energy distance, bias-corrected (U-statistic) between ``x`` [n, d] and ``y`` [m, d]:
+
+    .. math:: \hat{\mathcal{E}}^2_U = \frac{2}{nm}\sum_{i,j}\lVert x_i - y_j\rVert
+              - \frac{1}{n(n-1)}\sum_{i \ne i'}\lVert x_i - x_{i'}\rVert
+              - \frac{1}{m(m-1)}\sum_{j \ne j'}\lVert y_j - y_{j'}\rVert .
+
+    Its expectation is the population energy distance whatever n and m are, so it is 0 on
+    average for two samples of one law (single draws scatter around 0 and can be negative)
+    and a ratio of two such estimates does not drift with the sample size, unlike
+    :func:`energy_distance`, whose O(1/n) bias is the noise floor. Needs n, m >= 2.
+    """
+    x, y = _pair(x, y)
+    n, m = len(x), len(y)
+    if n < 2 or m < 2:
+        raise ValueError(f"the bias-corrected energy distance needs at least 2 points a side, got {n} and {m}")
+    xy = torch.cdist(x, y).mean()
+    xx = torch.cdist(x, x).sum() / (n * (n - 1))  # the zero diagonal is left out of the count
+    yy = torch.cdist(y, y).sum() / (m * (m - 1))
     return float(2 * xy - xx - yy)
 
 
@@ -89,11 +115,27 @@ def metric_fn(name: str):
     return {"energy": energy_distance, "mmd": mmd, "sliced_wasserstein": sliced_wasserstein}[name]
 
 
-def noise_floor(prior: str, n: int, dim: int | None = None, metric: str = "energy", seed: int = 0) -> float:
-    """The metric between two independent ``n``-samples of the same prior (its O(1/n) bias)."""
+def noise_floor(prior: str, n: int, dim: int | None = None, metric: str = "energy", seed: int = 0,
+                draws: int = 1) -> float:
+    """The metric between two independent ``n``-samples of the same prior (its O(1/n) bias),
+    averaged over ``draws`` independent pairs (one draw scatters by tens of percent; use at
+    least 5 wherever a ratio to the floor is shown)."""
+    draws = check_positive_int("draws", draws)
     g = torch.Generator().manual_seed(int(seed))
     p = get_prior(prior)
-    return metric_fn(metric)(p.sample(n, dim, g), p.sample(n, dim, g))
+    return float(np.mean([metric_fn(metric)(p.sample(n, dim, g), p.sample(n, dim, g)) for _ in range(draws)]))
+
+
+def off_support_mass(prior: str, z, tol: float | None = None) -> float:
+    """Share of the rows of ``z`` farther than ``tol`` from the prior's support
+    (:meth:`~advai.latent.priors.Prior.distance_to_support`; ``tol`` defaults to the prior's
+    ``tolerance``). 0 for every sample of the prior itself; "7% of the in-between codes land in
+    the gaps" reads 0.07. Always 0 for a prior whose support is all of R^d (the Gaussian)."""
+    p = get_prior(prior)
+    tol = p.tolerance if tol is None else float(tol)
+    if tol < 0:
+        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    return float((p.distance_to_support(z) > tol).double().mean())
 
 
 def interpolant_sample(prior: str, n: int, dim: int | None, alpha: float, method: str,
@@ -114,10 +156,18 @@ def at_alpha(prior: str, method: str, alpha: float = 0.5, n: int = 2000, dim: in
     return metric_fn(metric)(f, get_prior(prior).sample(n, dim, g))
 
 
+def alpha_seed(seed: int, index: int) -> int:
+    """The seed of the ``index``-th alpha of a curve: a fresh, independent draw per alpha
+    (so sampling noise does not move a whole curve together), the same for every method at
+    that alpha (so methods are compared on common draws)."""
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
+
+
 def curve(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None,
           metric: str = "energy", seed: int = 0, model=None) -> np.ndarray:
-    """:func:`at_alpha` at every alpha in ``alphas`` (same seed, so curves are comparable)."""
-    return np.array([at_alpha(prior, method, float(a), n, dim, metric, seed, model) for a in alphas])
+    """:func:`at_alpha` at every alpha in ``alphas``, each from its own draw (:func:`alpha_seed`)."""
+    return np.array([at_alpha(prior, method, float(a), n, dim, metric, alpha_seed(seed, i), model)
+                     for i, a in enumerate(alphas)])
 
 
 def permutation_test(x, y, n_permutations: int = 200, seed: int = 0) -> float:
@@ -153,8 +203,11 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
 
     Per seed: ``n`` interpolants vs ``n`` fresh prior samples (energy distance, MMD, and a
     permutation-test p-value), and the same metrics between two independent prior samples
-    (the floor). Returns means, the ratio ``energy / floor`` and the fraction of seeds whose
-    permutation test does *not* reject equality at ``level`` (``pass_rate``).
+    (the floor). Returns means, the ratio ``energy / floor``, the fraction of seeds whose
+    permutation test does *not* reject equality at ``level`` (``pass_rate``), and the measures
+    that do not depend on ``n``: the bias-corrected energy distance
+    (:func:`energy_distance_unbiased`, mean ``energy_u`` and its standard deviation over seeds
+    ``energy_u_std``) and the off-support mass of the interpolants (:func:`off_support_mass`).
     """
     p = get_prior(prior)
     rows = []
@@ -163,20 +216,35 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
         f = interpolant_sample(p.name, n, dim, alpha, method, g, model)
         x, x2 = p.sample(n, dim, g), p.sample(n, dim, g)
         rows.append((energy_distance(f, x), energy_distance(x2, x), mmd(f, x), mmd(x2, x),
-                     permutation_test(f, x, n_permutations, seed=int(s)) if n_permutations else np.nan))
-    e, ef, m, mf, pv = np.array(rows).T
+                     permutation_test(f, x, n_permutations, seed=int(s)) if n_permutations else np.nan,
+                     energy_distance_unbiased(f, x), off_support_mass(p.name, f)))
+    e, ef, m, mf, pv, eu, off = np.array(rows).T
     return {"prior": p.name, "method": method, "dim": p.check_dim(dim), "alpha": alpha, "n": n,
             "seeds": len(rows), "energy": e.mean(), "energy_floor": ef.mean(), "energy_ratio": e.mean() / ef.mean(),
             "mmd": m.mean(), "mmd_floor": mf.mean(), "mmd_ratio": m.mean() / mf.mean(),
-            "perm_p_median": float(np.median(pv)), "pass_rate": float((pv > level).mean())}
+            "perm_p_median": float(np.median(pv)), "pass_rate": float((pv > level).mean()),
+            "energy_u": eu.mean(), "energy_u_std": eu.std(ddof=1) if len(eu) > 1 else np.nan,
+            "off_support": off.mean()}
+
+
+def share_left(method_energy_u: float, linear_energy_u: float) -> float:
+    """AdvAI's headline measure: the share of LineIntp's mismatch a method leaves,
+    bias-corrected energy of the method / bias-corrected energy of LineIntp (both from
+    :func:`summarize` at the same alpha). 1 = no better than LineIntp, 0 = exact; does not
+    depend on n because both estimates are unbiased."""
+    if not linear_energy_u > 0:
+        raise ValueError(f"LineIntp's bias-corrected energy must be > 0 to compare with, got {linear_energy_u!r}")
+    return float(method_energy_u / linear_energy_u)
 
 
 def average_over_alphas(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None,
                         seed: int = 0, model=None) -> dict:
-    """Energy distance and MMD averaged over a grid of ``alphas``, with the equal-size floors."""
+    """Energy distance and MMD averaged over a grid of ``alphas``, with the equal-size floors
+    averaged over as many independent draws (at least 5)."""
     out = {}
+    draws = max(5, len(alphas))
     for metric in ("energy", "mmd"):
         out[f"{metric}_avg"] = float(curve(prior, method, alphas, n, dim, metric, seed, model).mean())
-        out[f"{metric}_avg_floor"] = noise_floor(prior, n, dim, metric, seed)
+        out[f"{metric}_avg_floor"] = noise_floor(prior, n, dim, metric, seed, draws=draws)
         out[f"{metric}_avg_ratio"] = out[f"{metric}_avg"] / out[f"{metric}_avg_floor"]
     return out

@@ -10,7 +10,9 @@ name           dims    definition
 ``surface``    3       (x, y) uniform on the unit disc, z = sin(-x y)
 =============  ======  ===============================================================
 
-Every sampler takes an optional ``torch.Generator`` so draws are reproducible.
+Every sampler takes an optional ``torch.Generator`` so draws are reproducible, and every
+prior knows the distance from a point to its support (:meth:`Prior.distance_to_support`), so
+the share of codes that land where the prior has no mass can be measured.
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ from typing import Callable
 
 import torch
 
-from ..checks import check_choice, check_positive_int
+from ..checks import as_tensor, check_choice, check_positive_int
+
+
+NINE_DISC_CENTRES = torch.tensor([[x, y] for x in (-3.0, 0.0, 3.0) for y in (-3.0, 0.0, 3.0)])
 
 
 def _uniform(n, d, g):
@@ -45,14 +50,45 @@ def _unit_disc(n, g):
 
 
 def _nine_discs(n, d, g):
-    centres = torch.tensor([[x, y] for x in (-3.0, 0.0, 3.0) for y in (-3.0, 0.0, 3.0)])
     which = torch.randint(0, 9, (n,), generator=g)
-    return centres[which] + _unit_disc(n, g)
+    return NINE_DISC_CENTRES[which] + _unit_disc(n, g)
 
 
 def _surface(n, d, g):
     xy = _unit_disc(n, g)
     return torch.cat([xy, torch.sin(-xy[:, :1] * xy[:, 1:])], dim=1)
+
+
+
+def _outside_cube(z):
+    """Euclidean distance to [-1, 1]^d: the norm of the per-coordinate excess max(|z_i| - 1, 0)."""
+    return (z.abs() - 1).clamp(min=0).norm(dim=1)
+
+
+def _everywhere(z):
+    """A prior with full support: every point is on it."""
+    return torch.zeros(len(z), dtype=z.dtype)
+
+
+def _outside_ring(z):
+    """Distance to the annulus 0.6 <= r <= 1: max(0.6 - r, r - 1, 0)."""
+    r = z.norm(dim=1)
+    return torch.maximum((0.6 - r).clamp(min=0), (r - 1).clamp(min=0))
+
+
+def _outside_nine_discs(z):
+    """Distance to the nearest unit disc: max(min_c ||z - c|| - 1, 0)."""
+    return (torch.cdist(z, NINE_DISC_CENTRES.to(z.dtype)).min(dim=1).values - 1).clamp(min=0)
+
+
+def _outside_surface(z):
+    """sqrt(radial excess^2 + vertical gap^2): how far (x, y) lies outside the unit disc, and
+    how far z lies above or below sin(-x y). The vertical gap bounds the Euclidean distance to
+    the surface from above, and from below after division by sqrt(2) (the surface's slope
+    |grad sin(-xy)| <= ||(x, y)|| <= 1 on the disc)."""
+    radial = (z[:, :2].norm(dim=1) - 1).clamp(min=0)
+    vertical = z[:, 2] - torch.sin(-z[:, 0] * z[:, 1])
+    return torch.sqrt(radial**2 + vertical**2)
 
 
 @dataclass(frozen=True)
@@ -61,12 +97,18 @@ class Prior:
 
     ``dim`` is ``None`` for priors defined in any dimension, else the only allowed one.
     ``factorized`` says whether p(z) is a product of identical 1-D marginals.
+    ``_distance`` maps points [n, dim] to their distance from the support (0 on it);
+    ``tolerance`` is the distance beyond which a point counts as off the support (0 for a prior
+    with a full-dimensional support; 0.05 for the 2-D surface in 3-D, on which no continuous
+    map lands exactly).
     """
 
     name: str
     dim: int | None
     factorized: bool
     _draw: Callable
+    _distance: Callable
+    tolerance: float = 0.0
 
     def check_dim(self, d) -> int:
         d = check_positive_int("dim", d if d is not None else self.dim)
@@ -79,15 +121,27 @@ class Prior:
         n = check_positive_int("n", n)
         return self._draw(n, self.check_dim(dim), generator)
 
+    def distance_to_support(self, z) -> torch.Tensor:
+        """Distance of each row of ``z`` [n, dim] from the prior's support, shape [n] (0 on it).
+
+        See the ``_outside_*`` helpers for each prior's formula; the Gaussian's support is all
+        of R^d, so every distance is 0.
+        """
+        z = as_tensor("z", z)
+        if z.dim() != 2:
+            raise ValueError(f"z must be [n, dim], got shape {tuple(z.shape)}")
+        self.check_dim(z.shape[1])
+        return self._distance(z)
+
 
 PRIORS: dict[str, Prior] = {
     p.name: p
     for p in (
-        Prior("uniform", None, True, _uniform),
-        Prior("gaussian", None, True, _gaussian),
-        Prior("ring", 2, False, _ring),
-        Prior("nine_discs", 2, False, _nine_discs),
-        Prior("surface", 3, False, _surface),
+        Prior("uniform", None, True, _uniform, _outside_cube),
+        Prior("gaussian", None, True, _gaussian, _everywhere),
+        Prior("ring", 2, False, _ring, _outside_ring),
+        Prior("nine_discs", 2, False, _nine_discs, _outside_nine_discs),
+        Prior("surface", 3, False, _surface, _outside_surface, tolerance=0.05),
     )
 }
 
