@@ -162,3 +162,23 @@ def test_authors_settings_are_available():
     assert AUTHORS["lr"] == 1e-4 and AUTHORS["ema"] == 0.95 and AUTHORS["wa"] == 0.05
     assert AUTHORS["n_scale"] == 10 and AUTHORS["hidden"] == 100 and AUTHORS["layers"] == 3
     assert AUTHORS["loss"] == "l1" and set(AUTHORS) == set(DEFAULTS)
+
+
+def test_the_capacity_oracle_trains_r_alone_on_the_energy_distance(tmp_path):
+    it = fit_advai("gaussian", 2, steps=600, seed=0, objective="energy", cache=tmp_path, **SMALL)
+    assert set(it.history) >= {"loss_R"} and "loss_D" not in it.history
+    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(3), n_permutations=0)
+    ora = mismatch.summarize("gaussian", "advai", 2, n=1500, seeds=range(3), model=it, n_permutations=0)
+    assert mismatch.share_left(ora["energy_u"], lin["energy_u"]) < 0.3
+    z1, z2 = torch.randn(5, 2), torch.randn(5, 2)
+    assert torch.allclose(it(z1, z2, 0.0), z1) and torch.allclose(it(z1, z2, 1.0), z2)  # still an interpolation
+    assert "objectiveenergy" in next(tmp_path.glob("*.pt")).name  # cached apart from the adversarial fit
+    with pytest.raises(ValueError, match="objective"):
+        fit_advai("gaussian", 2, steps=1, objective="wasserstein", **SMALL)
+
+
+def test_energy_squared_has_finite_gradients_at_coincident_points():
+    from advai.distances import energy_squared
+    x = torch.zeros(4, 2, requires_grad=True)  # every within-sample distance is 0
+    energy_squared(x, torch.ones(3, 2)).backward()
+    assert torch.isfinite(x.grad).all()

@@ -28,10 +28,10 @@ import ot
 import torch
 
 from ..checks import as_tensor, check_choice, check_finite, check_positive_int
+from ..distances import MMD_BANDWIDTHS, energy_squared, mmd_squared
 from ..latent.interpolation import interpolate
 from ..latent.priors import get_prior
 
-MMD_BANDWIDTHS = (0.25, 0.5, 1.0, 2.0)
 METRICS = ("energy", "mmd", "sliced_wasserstein")
 
 
@@ -55,11 +55,7 @@ def energy_distance(x, y) -> float:
 
 
 def energy_distance_unbiased(x, y) -> float:
-    r"""Squared energy distance, bias-corrected (U-statistic) between ``x`` [n, d] and ``y`` [m, d]:
-
-    .. math:: \hat{\mathcal{E}}^2_U = \frac{2}{nm}\sum_{i,j}\lVert x_i - y_j\rVert
-              - \frac{1}{n(n-1)}\sum_{i \ne i'}\lVert x_i - x_{i'}\rVert
-              - \frac{1}{m(m-1)}\sum_{j \ne j'}\lVert y_j - y_{j'}\rVert .
+    """Squared energy distance, bias-corrected (U-statistic; :func:`advai.distances.energy_squared`).
 
     Its expectation is the population energy distance whatever n and m are, so it is 0 on
     average for two samples of one law (single draws scatter around 0 and can be negative)
@@ -67,33 +63,7 @@ def energy_distance_unbiased(x, y) -> float:
     :func:`energy_distance`, whose O(1/n) bias is the noise floor. Needs n, m >= 2.
     """
     x, y = _pair(x, y)
-    n, m = len(x), len(y)
-    if n < 2 or m < 2:
-        raise ValueError(f"the bias-corrected energy distance needs at least 2 points a side, got {n} and {m}")
-    xy = torch.cdist(x, y).mean()
-    xx = torch.cdist(x, x).sum() / (n * (n - 1))  # the zero diagonal is left out of the count
-    yy = torch.cdist(y, y).sum() / (m * (m - 1))
-    return float(2 * xy - xx - yy)
-
-
-def mmd_squared(x: torch.Tensor, y: torch.Tensor, bandwidths=MMD_BANDWIDTHS) -> torch.Tensor:
-    r"""Squared MMD as a differentiable tensor (V-statistic, so always >= 0):
-
-    .. math:: \mathrm{MMD}^2 = \overline{k(x, x')} + \overline{k(y, y')} - 2\,\overline{k(x, y)},
-              \quad k(a, b) = \sum_s \exp\left(-\frac{\lVert a - b\rVert^2}{2 s^2 d}\right),
-
-    the means over all pairs (diagonals included), ``s`` in ``bandwidths``. Kernels are
-    evaluated in the inputs' dtype on one pooled distance matrix and summed in float64.
-    Used as a training loss (AdvAI-AE's prior matching) and, through :func:`mmd`, as a metric.
-    """
-    n, m = len(x), len(y)
-    z = torch.cat([x, y])
-    d2 = torch.cdist(z, z).pow(2)
-    k = sum(torch.exp(d2 / (-2 * float(s) ** 2 * x.shape[1])) for s in bandwidths)
-    kxx = k[:n, :n].sum(dtype=torch.float64) / n**2
-    kyy = k[n:, n:].sum(dtype=torch.float64) / m**2
-    kxy = k[:n, n:].sum(dtype=torch.float64) / (n * m)
-    return kxx + kyy - 2 * kxy
+    return float(energy_squared(x, y, unbiased=True))
 
 
 def mmd(x, y, bandwidths=MMD_BANDWIDTHS) -> float:

@@ -33,6 +33,11 @@ in notebook 2: ``loss="l2"`` (the L1 critic regresses the conditional median of 
 wherever prior samples dominate, and gives R little signal), Adam ``beta1=0.5`` and
 ``batch_size=256``. A fourth difference: the authors' EMA *overwrites* R's weights every step;
 here the average is a shadow copy used for the returned interpolator.
+
+:class:`OracleTraining` is not AdvAI but a diagnostic: the same R with no critic, trained to
+minimise the bias-corrected energy distance between its interpolants and fresh prior samples
+directly. What it reaches is what the network can do; where it reaches the goal and the
+adversarial fit does not, the adversarial training is at fault.
 """
 from __future__ import annotations
 
@@ -42,10 +47,12 @@ from dataclasses import dataclass
 import torch
 
 from ..checks import check_choice
+from ..distances import energy_squared
 from ..layers import mlp
 from ..train import Trainable
 
 MODES = ("factorized", "joint")
+OBJECTIVES = ("adversarial", "energy")
 AUTHORS = dict(batch_size=64, lr=1e-4, lr_disc=1e-4, beta1=0.9, ema=0.95, wa=0.05, hidden=100, layers=3, n_scale=10.0,
                loss="l1")
 DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2")
@@ -145,7 +152,48 @@ class AdvAITraining(Trainable):
         optimizers["correction"].zero_grad(set_to_none=True)
         loss_R.backward()
         optimizers["correction"].step()
-        with torch.no_grad():
-            for pa, p in zip(self.average.parameters(), self.correction.parameters()):
-                pa.mul_(hp["ema"]).add_(p, alpha=1 - hp["ema"])
+        update_average(self.average, self.correction, hp["ema"])
         return {"loss_D": loss_D.item(), "loss_R": loss_R.item()}
+
+
+def update_average(average: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    r"""Exponential moving average in place: :math:`\bar\theta \leftarrow d\,\bar\theta + (1-d)\,\theta`."""
+    with torch.no_grad():
+        for pa, p in zip(average.parameters(), model.parameters()):
+            pa.mul_(decay).add_(p, alpha=1 - decay)
+
+
+class OracleTraining(Trainable):
+    r"""The capacity oracle: R alone, minimising a two-sample loss instead of fooling a critic.
+
+    Per step, with :math:`z_1, z_2, z_3 \sim p` (n each), one :math:`\alpha \sim U(0, 1)` for
+    the whole batch and :math:`f = f(z_1, z_2, \alpha)`:
+    :math:`L_R = \hat{\mathcal{E}}^2_U(f, z_3)` (:func:`advai.distances.energy_squared`), one
+    Adam step on R (``lr``, ``beta1``), and the same moving average as :class:`AdvAITraining`.
+    One alpha per batch makes the loss compare the interpolants *at that alpha* with the prior.
+    """
+
+    def __init__(self, cfg: AdvAIConfig, hp: dict):
+        super().__init__()
+        self.cfg, self.hp = cfg, hp
+        self.correction = Correction(cfg)
+        self.average = copy.deepcopy(self.correction).requires_grad_(False)
+
+    def parameter_groups(self):
+        return {"correction": list(self.correction.parameters())}
+
+    def configure_optimizers(self, train):
+        return {"correction": torch.optim.Adam(self.correction.parameters(), lr=train["lr"],
+                                               betas=(train["beta1"], 0.999))}
+
+    def train_step(self, batch, optimizers):
+        (z,) = batch  # 3n prior samples
+        n = len(z) // 3
+        z1, z2, z3 = z[:n], z[n:2 * n], z[2 * n:3 * n]
+        u = torch.rand(()).to(z.device).expand(n, self.cfg.dim if self.cfg.mode == "factorized" else 1)
+        loss_R = energy_squared(self.correction(z1, z2, u), z3, unbiased=True)
+        optimizers["correction"].zero_grad(set_to_none=True)
+        loss_R.backward()
+        optimizers["correction"].step()
+        update_average(self.average, self.correction, self.hp["ema"])
+        return {"loss_R": loss_R.item()}
