@@ -5,7 +5,7 @@ import torch
 
 import advai
 from advai.evaluate import mismatch
-from advai.latent.correction import AUTHORS, DEFAULTS, AdvAIConfig, Correction
+from advai.latent.correction import AUTHORS, DEFAULTS, AdvAIConfig, Correction, exact_transport_cost
 from advai.latent.interpolator import AdvAIInterpolator, fit_advai, load_advai
 
 SMALL = dict(hidden=32, layers=2, batch_size=64, progress=False)
@@ -175,6 +175,32 @@ def test_the_capacity_oracle_trains_r_alone_on_the_energy_distance(tmp_path):
     assert "objectiveenergy" in next(tmp_path.glob("*.pt")).name  # cached apart from the adversarial fit
     with pytest.raises(ValueError, match="objective"):
         fit_advai("gaussian", 2, steps=1, objective="wasserstein", **SMALL)
+
+
+@pytest.mark.parametrize("objective", ["mmd", "ot"])
+def test_the_oracle_objectives_shrink_the_mismatch_and_are_cached_apart(objective, tmp_path):
+    it = fit_advai("gaussian", 2, steps=400, seed=0, objective=objective, cache=tmp_path, **SMALL)
+    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(3), n_permutations=0)
+    ora = mismatch.summarize("gaussian", "advai", 2, n=1500, seeds=range(3), model=it, n_permutations=0)
+    assert mismatch.share_left(ora["energy_u"], lin["energy_u"]) < 0.5
+    assert f"objective{objective}" in next(tmp_path.glob("*.pt")).name
+
+
+def test_exact_transport_cost_closed_forms():
+    x = torch.randn(40, 2, generator=torch.Generator().manual_seed(0))
+    assert float(exact_transport_cost(x, x)) == pytest.approx(0.0, abs=1e-6)
+    # a rigid shift by v costs |v|^2 exactly, whatever the points
+    assert float(exact_transport_cost(x, x + torch.tensor([1.0, 2.0]))) == pytest.approx(5.0, rel=1e-5)
+    # invariant to the order of either batch
+    perm = torch.randperm(40, generator=torch.Generator().manual_seed(1))
+    y = torch.randn(40, 2, generator=torch.Generator().manual_seed(2))
+    assert float(exact_transport_cost(x, y)) == pytest.approx(float(exact_transport_cost(x[perm], y)))
+    # to a batch of zeros: every match costs |x_i|^2, the gradient is 2 x_i / n
+    xg = x.clone().requires_grad_(True)
+    exact_transport_cost(xg, torch.zeros(40, 2)).backward()
+    assert torch.allclose(xg.grad, 2 * x / 40, atol=1e-6)
+    with pytest.raises(ValueError, match="one size"):
+        exact_transport_cost(x, y[:10])
 
 
 def test_energy_squared_has_finite_gradients_at_coincident_points():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict
+from functools import partial
 
 import torch
 
@@ -120,8 +121,10 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     ``callback(step, log)`` is called after every step (``log``: ``loss_D``, ``loss_R``).
     ``name`` labels the run (progress bar, cache name); default: the prior's name or the
     sampler's ``__name__`` -- give callable samplers distinct names to keep their cached runs apart.
-    ``objective="energy"`` trains the capacity oracle instead of AdvAI (R alone, minimising the
-    bias-corrected energy distance to the prior: :class:`~advai.latent.correction.OracleTraining`;
+    ``objective="energy"``, ``"mmd"`` or ``"ot"`` trains the capacity oracle instead of AdvAI (R
+    alone, minimising the bias-corrected energy distance, a multi-scale MMD or the exact
+    transport cost to the prior:
+    :class:`~advai.latent.correction.OracleTraining`;
     ``lr_disc`` and ``wa`` unused, ``log`` has ``loss_R`` only).
     """
     check_choice("mode", mode, MODES)
@@ -134,7 +137,7 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     training, draws = AdvAITraining, 2  # endpoints z1, z2
     if objective != "adversarial":
         identity["objective"] = objective
-        training, draws = OracleTraining, 3  # and the prior samples the loss compares with
+        training, draws = partial(OracleTraining, objective=objective), 3  # + the prior samples it compares with
     trained = fit(lambda: training(cfg, hp), lambda: (sample(draws * hp["batch_size"]),), identity, hp,
                   code=(training, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
                   cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress,
