@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict
-from functools import partial
 
 import torch
 
@@ -134,11 +133,11 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
     check_choice("objective", objective, OBJECTIVES)
     identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg)}
-    training, draws = AdvAITraining, 2  # endpoints z1, z2
+    training, kw, draws = AdvAITraining, {}, 2  # endpoints z1, z2
     if objective != "adversarial":
         identity["objective"] = objective
-        training, draws = partial(OracleTraining, objective=objective), 3  # + the prior samples it compares with
-    trained = fit(lambda: training(cfg, hp), lambda: (sample(draws * hp["batch_size"]),), identity, hp,
+        training, kw, draws = OracleTraining, {"objective": objective}, 3  # + the prior samples it compares with
+    trained = fit(lambda: training(cfg, hp, **kw), lambda: (sample(draws * hp["batch_size"]),), identity, hp,
                   code=(training, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
                   cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress,
                   log_every=log_every, callback=callback,
