@@ -24,12 +24,18 @@ def energy_squared(x: torch.Tensor, y: torch.Tensor, unbiased: bool = True) -> t
     (``unbiased=True``; needs n, m >= 2), or with n^2 and m^2 in the last two denominators
     (the V-statistic). The zero diagonals contribute nothing to the sums, only to the counts.
     """
-    n, m = len(x), len(y)
+    return energy_from_distances(torch.cdist(x, y), torch.cdist(x, x), torch.cdist(y, y), unbiased)
+
+
+def energy_from_distances(dxy: torch.Tensor, dxx: torch.Tensor, dyy: torch.Tensor, unbiased: bool = True) -> torch.Tensor:
+    """:func:`energy_squared` from the three distance matrices ``[n, m]``, ``[n, n]`` and ``[m, m]``
+    (so one set of matrices serves several statistics)."""
+    n, m = dxy.shape
     if unbiased and (n < 2 or m < 2):
         raise ValueError(f"the bias-corrected energy distance needs at least 2 points a side, got {n} and {m}")
-    xx = torch.cdist(x, x).sum() / (n * (n - 1) if unbiased else n * n)
-    yy = torch.cdist(y, y).sum() / (m * (m - 1) if unbiased else m * m)
-    return 2 * torch.cdist(x, y).mean() - xx - yy
+    xx = dxx.sum() / (n * (n - 1) if unbiased else n * n)
+    yy = dyy.sum() / (m * (m - 1) if unbiased else m * m)
+    return 2 * dxy.mean() - xx - yy
 
 
 def mmd_squared(x: torch.Tensor, y: torch.Tensor, bandwidths=MMD_BANDWIDTHS) -> torch.Tensor:

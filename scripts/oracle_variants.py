@@ -4,8 +4,9 @@
         [--variants energy,mmd,"mmd n_scale=1",ot] [--n 2000] [--seeds 1,2,3]
 
 Trains R alone (no critic: ``fit_advai(objective=...)``, joint mode, seed 0), or R with its
-critic (the ``adversarial`` rows), for each variant and prints, at alpha = 0.5 over the evaluation seeds (n interpolants a seed): AdvAI's
-share of LineIntp's mismatch left (bias-corrected energy distances) and the off-support mass
+critic (the ``adversarial`` rows; ``gp``, ``critic_steps``, ``lr_disc`` are the stabilisers),
+for each variant and prints, at alpha = 0.5 over the evaluation seeds (n interpolants a seed):
+AdvAI's share of LineIntp's mismatch left (bias-corrected energy distances) and the off-support mass
 (exactly off, and more than 0.1 away), beside LineIntp's. The study goal is <= 0.01 for both.
 """
 import argparse
@@ -16,6 +17,7 @@ import torch
 
 import advai
 from advai.evaluate import mismatch
+from advai.latent.correction import AUTHORS
 from advai.latent.priors import get_prior
 
 VARIANTS = {
@@ -23,6 +25,13 @@ VARIANTS = {
     "adversarial n_scale=1": dict(objective="adversarial", n_scale=1.0),
     "adversarial n_scale=3 hidden=200 (notebook 2 nine discs)": dict(objective="adversarial", n_scale=3.0, hidden=200),
     "adversarial n_scale=1 hidden=200": dict(objective="adversarial", n_scale=1.0, hidden=200),
+    "adversarial n_scale=1 gp=1": dict(objective="adversarial", n_scale=1.0, gp=1.0),
+    "adversarial n_scale=1 gp=10": dict(objective="adversarial", n_scale=1.0, gp=10.0),
+    "adversarial n_scale=1 critic_steps=3": dict(objective="adversarial", n_scale=1.0, critic_steps=3),
+    "adversarial n_scale=1 lr_disc=3e-4": dict(objective="adversarial", n_scale=1.0, lr_disc=3e-4),
+    "adversarial n_scale=3 hidden=200 gp=1": dict(objective="adversarial", n_scale=3.0, hidden=200, gp=1.0),
+    "adversarial gp=1": dict(objective="adversarial", gp=1.0),
+    "authors (AUTHORS)": dict(AUTHORS, objective="adversarial"),
     "energy": dict(objective="energy"),
     "mmd": dict(objective="mmd"),
     "ot": dict(objective="ot"),

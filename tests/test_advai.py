@@ -208,3 +208,51 @@ def test_energy_squared_has_finite_gradients_at_coincident_points():
     x = torch.zeros(4, 2, requires_grad=True)  # every within-sample distance is 0
     energy_squared(x, torch.ones(3, 2)).backward()
     assert torch.isfinite(x.grad).all()
+
+
+def _one_step(**hp):
+    from advai.latent.correction import AdvAITraining
+    torch.manual_seed(0)
+    m = AdvAITraining(AdvAIConfig(dim=2, mode="joint", hidden=16, layers=2), dict(DEFAULTS, **hp))
+    opt = m.configure_optimizers(m.hp)
+    m.train_step((torch.randn(64, 2),), opt)
+    return m
+
+
+def test_the_authors_ema_overwrites_r_and_ours_keeps_a_shadow_copy():
+    for mode, same in (("overwrite", True), ("shadow", False)):
+        m = _one_step(ema_mode=mode)
+        p, q = torch.cat([x.flatten() for x in m.correction.parameters()]), \
+            torch.cat([x.flatten() for x in m.average.parameters()])
+        assert torch.equal(p, q) == same, mode
+    assert AUTHORS["ema_mode"] == "overwrite" and DEFAULTS["ema_mode"] == "shadow"
+
+
+def test_critic_steps_and_the_gradient_penalty_change_the_critic_and_bad_values_are_refused():
+    base = _one_step()
+    for hp in (dict(critic_steps=3), dict(gp=10.0)):
+        m = _one_step(**hp)
+        w, w0 = m.critic.net[0].weight, base.critic.net[0].weight
+        assert torch.isfinite(w).all() and not torch.equal(w, w0), hp
+    for bad in (dict(critic_steps=0), dict(gp=-1.0)):
+        with pytest.raises(ValueError, match="critic_steps must be >= 1 and gp >= 0"):
+            _one_step(**bad)
+    with pytest.raises(ValueError, match="ema_mode"):
+        _one_step(ema_mode="both")
+
+
+def test_snapshots_trace_the_fit_and_survive_an_interruption(tmp_path):
+    kw = dict(SMALL, mode="joint", seed=0, snapshot_every=10)
+    it = fit_advai("ring", 2, steps=30, **kw)
+    assert [s for s, _ in it.snapshots] == [0, 10, 20, 30]
+    z1, z2 = torch.randn(7, 2), torch.randn(7, 2)
+    assert torch.equal(it.at_step(30)(z1, z2, 0.5), it(z1, z2, 0.5))  # the last snapshot is the result
+    assert not torch.equal(it.at_step(0)(z1, z2, 0.5), it(z1, z2, 0.5))
+    with pytest.raises(ValueError, match="no snapshot at step 5"):
+        it.at_step(5)
+    ck = tmp_path / "ring.pt"
+    fit_advai("ring", 2, steps=20, checkpoint=ck, **kw)  # stopped at 20, then continued to 30
+    resumed = fit_advai("ring", 2, steps=30, checkpoint=ck, **kw)
+    assert [s for s, _ in resumed.snapshots] == [0, 10, 20, 30]
+    assert torch.equal(resumed.at_step(10)(z1, z2, 0.5), it.at_step(10)(z1, z2, 0.5))
+    assert fit_advai("ring", 2, steps=30, **dict(SMALL, mode="joint", seed=0)).snapshots == []

@@ -157,7 +157,8 @@ def test_share_left_is_one_for_lineintp_near_zero_for_an_exact_method_and_reject
 
 
 def test_off_support_mass_is_zero_on_the_prior_and_counts_known_points():
-    for name, dim in [("uniform", 5), ("gaussian", 3), ("ring", 2), ("nine_discs", 2), ("surface", 3)]:
+    for name, dim in [("uniform", 5), ("gaussian", 3), ("ring", 2), ("nine_discs", 2), ("surface", 3),
+                      ("two_discs", 2), ("two_rings", 2)]:
         assert mismatch.off_support_mass(name, sample_prior(name, 2000, dim, seed=0)) == 0.0
     gap, edge = torch.tensor([[1.5, 1.5], [1.5, 0.0]]), torch.tensor([[0.0, 0.0], [1.2, 0.0], [0.8, 0.0]])
     assert torch.allclose(mismatch.get_prior("nine_discs").distance_to_support(gap),
@@ -188,3 +189,24 @@ def test_floors_average_draws_and_curves_draw_afresh_per_alpha():
     assert c[0] != c[1]  # independent draws at equal alphas
     assert c[1] == mismatch.at_alpha("gaussian", "linear", 0.5, 300, 2, seed=mismatch.alpha_seed(0, 1))
     assert mismatch.alpha_seed(0, 1) != mismatch.alpha_seed(1, 0)
+
+
+def test_off_support_curve_is_zero_at_the_endpoints_and_largest_near_the_middle_for_linear():
+    alphas = [0.0, 0.1, 0.5, 0.9, 1.0]
+    c = mismatch.off_support_curve("nine_discs", "linear", alphas, n=3000, seed=0)
+    assert c[0] == 0.0 and c[-1] == 0.0  # the endpoints are prior samples
+    assert c[2] > max(c[1], c[3]) > 0  # midpoints leave the discs most often
+    assert c[1] == pytest.approx(c[3], abs=0.03)  # alpha and 1 - alpha mirror each other
+
+
+def test_report_and_along_training_on_a_quick_fit():
+    import advai
+    it = advai.fit_advai("ring", 2, mode="joint", steps=40, seed=0, hidden=16, layers=2, batch_size=64,
+                         progress=False, snapshot_every=20)
+    r = mismatch.report("ring", "linear", n=300, n_small=100, seeds=range(2), alphas=(0.25, 0.5), n_alpha=200,
+                        n_permutations=20)
+    assert r["pass_rate"] == 0.0 and r["pass_rate_small"] <= 0.5  # LineIntp leaves the ring
+    assert r["off_support_avg"] > 0.05 and r["energy_u"] > 0 and r["n_small"] == 100
+    rows = mismatch.along_training("ring", it, n=300)
+    assert [row["step"] for row in rows] == [0, 20, 40]
+    assert all(0 <= row["off_support"] <= 1 and np.isfinite(row["share_left"]) for row in rows)

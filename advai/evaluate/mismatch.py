@@ -28,7 +28,7 @@ import ot
 import torch
 
 from ..checks import as_tensor, check_choice, check_finite, check_positive_int
-from ..distances import MMD_BANDWIDTHS, energy_squared, mmd_squared
+from ..distances import MMD_BANDWIDTHS, energy_from_distances, energy_squared, mmd_squared
 from ..latent.interpolation import interpolate
 from ..latent.priors import get_prior
 
@@ -126,6 +126,18 @@ def at_alpha(prior: str, method: str, alpha: float = 0.5, n: int = 2000, dim: in
     return metric_fn(metric)(f, get_prior(prior).sample(n, dim, g))
 
 
+def off_support_curve(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None, seed: int = 0,
+                      model=None) -> np.ndarray:
+    """:func:`off_support_mass` of ``n`` interpolants at every alpha in ``alphas`` (fresh draws per
+    alpha, :func:`alpha_seed`); its mean over alpha in [0.1, 0.9] is the "averaged over alpha" figure."""
+    n = check_positive_int("n", n)
+    out = []
+    for i, a in enumerate(alphas):
+        g = torch.Generator().manual_seed(alpha_seed(seed, i))
+        out.append(off_support_mass(prior, interpolant_sample(prior, n, dim, float(a), method, g, model)))
+    return np.array(out)
+
+
 def alpha_seed(seed: int, index: int) -> int:
     """The seed of the ``index``-th alpha of a curve: a fresh, independent draw per alpha
     (so sampling noise does not move a whole curve together), the same for every method at
@@ -141,19 +153,25 @@ def curve(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None
 
 
 def permutation_test(x, y, n_permutations: int = 200, seed: int = 0) -> float:
-    """p-value of the two-sample permutation test with the energy statistic.
-
-    Pools the samples, computes the pooled distance matrix once and evaluates the statistic
-    for ``n_permutations`` random relabellings in one batched matrix product. The p-value
-    is ``(1 + #{perm stat >= observed}) / (1 + n_permutations)``.
-    """
+    """p-value of the two-sample permutation test with the energy statistic
+    (:func:`permutation_pvalue` on the pooled distance matrix of ``x`` and ``y``)."""
     x, y = _pair(x, y)
-    n_permutations = check_positive_int("n_permutations", n_permutations)
     z = torch.cat([x, y]).float()
-    n, m = len(x), len(y)
-    dist = torch.cdist(z, z)
+    return permutation_pvalue(torch.cdist(z, z), len(x), n_permutations, seed)
+
+
+def permutation_pvalue(dist: torch.Tensor, n: int, n_permutations: int = 200, seed: int = 0) -> float:
+    """p-value of the energy permutation test from the pooled distance matrix ``dist``
+    ``[n + m, n + m]`` of two samples (the first ``n`` rows: sample X).
+
+    Evaluates the V-statistic for the observed split and ``n_permutations`` random relabellings
+    in one batched matrix product; the p-value is
+    ``(1 + #{perm stat >= observed}) / (1 + n_permutations)``.
+    """
+    n_permutations = check_positive_int("n_permutations", n_permutations)
+    m = len(dist) - n
     g = torch.Generator().manual_seed(int(seed))
-    labels = torch.zeros(n_permutations + 1, n + m)
+    labels = torch.zeros(n_permutations + 1, n + m, dtype=dist.dtype)
     labels[0, :n] = 1
     for i in range(1, n_permutations + 1):
         labels[i, torch.randperm(n + m, generator=g)[:n]] = 1
@@ -167,17 +185,33 @@ def permutation_test(x, y, n_permutations: int = 200, seed: int = 0) -> float:
     return float((1 + (stat[1:] >= stat[0]).sum()) / (1 + n_permutations))
 
 
+def _seed_statistics(f, x, x2, n_permutations: int, seed: int, with_mmd: bool) -> tuple:
+    """Per seed of :func:`summarize`: V- and U-energy of (f, x), the floor V-energy of (x2, x),
+    MMDs (or NaN), the permutation p-value (or NaN), from one set of float64 distance matrices."""
+    f, x, x2 = (t.double() for t in (f, x, x2))
+    dff, dfx, dxx = torch.cdist(f, f), torch.cdist(f, x), torch.cdist(x, x)
+    e_v, e_u = (float(energy_from_distances(dfx, dff, dxx, unbiased=u)) for u in (False, True))
+    floor = float(energy_from_distances(torch.cdist(x2, x), torch.cdist(x2, x2), dxx, unbiased=False))
+    p = np.nan
+    if n_permutations:
+        pooled = torch.cat([torch.cat([dff, dfx], 1), torch.cat([dfx.T, dxx], 1)]).float()
+        p = permutation_pvalue(pooled, len(f), n_permutations, seed)
+    m, mf = (mmd(f, x), mmd(x2, x)) if with_mmd else (np.nan, np.nan)
+    return e_v, floor, m, mf, p, e_u
+
+
 def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, seeds=range(10),
-              alpha: float = 0.5, model=None, n_permutations: int = 200, level: float = 0.05) -> dict:
+              alpha: float = 0.5, model=None, n_permutations: int = 200, level: float = 0.05,
+              with_mmd: bool = True) -> dict:
     """Mismatch at ``alpha`` averaged over ``seeds``, next to the equally averaged noise floor.
 
-    Per seed: ``n`` interpolants vs ``n`` fresh prior samples (energy distance, MMD, and a
-    permutation-test p-value), and the same metrics between two independent prior samples
-    (the floor). Returns means, the ratio ``energy / floor``, the fraction of seeds whose
-    permutation test does *not* reject equality at ``level`` (``pass_rate``), and the measures
-    that do not depend on ``n``: the bias-corrected energy distance
-    (:func:`energy_distance_unbiased`, mean ``energy_u`` and its standard deviation over seeds
-    ``energy_u_std``) and the off-support mass of the interpolants (:func:`off_support_mass`).
+    Per seed: ``n`` interpolants vs ``n`` fresh prior samples (energy distance, MMD unless
+    ``with_mmd`` is false, and a permutation-test p-value), and the same metrics between two
+    independent prior samples (the floor). Returns means, the ratio ``energy / floor``, the
+    fraction of seeds whose permutation test does *not* reject equality at ``level``
+    (``pass_rate``), and the measures that do not depend on ``n``: the bias-corrected energy
+    distance (:func:`energy_distance_unbiased`, mean ``energy_u`` and its standard deviation over
+    seeds ``energy_u_std``) and the off-support mass of the interpolants (:func:`off_support_mass`).
     """
     p = get_prior(prior)
     rows = []
@@ -185,9 +219,8 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
         g = torch.Generator().manual_seed(10_000 + int(s))
         f = interpolant_sample(p.name, n, dim, alpha, method, g, model)
         x, x2 = p.sample(n, dim, g), p.sample(n, dim, g)
-        rows.append((energy_distance(f, x), energy_distance(x2, x), mmd(f, x), mmd(x2, x),
-                     permutation_test(f, x, n_permutations, seed=int(s)) if n_permutations else np.nan,
-                     energy_distance_unbiased(f, x), off_support_mass(p.name, f)))
+        check_finite("interpolants", f)
+        rows.append(_seed_statistics(f, x, x2, n_permutations, int(s), with_mmd) + (off_support_mass(p.name, f),))
     e, ef, m, mf, pv, eu, off = np.array(rows).T
     return {"prior": p.name, "method": method, "dim": p.check_dim(dim), "alpha": alpha, "n": n,
             "seeds": len(rows), "energy": e.mean(), "energy_floor": ef.mean(), "energy_ratio": e.mean() / ef.mean(),
@@ -218,3 +251,40 @@ def average_over_alphas(prior: str, method: str, alphas, n: int = 2000, dim: int
         out[f"{metric}_avg_floor"] = noise_floor(prior, n, dim, metric, seed, draws=draws)
         out[f"{metric}_avg_ratio"] = out[f"{metric}_avg"] / out[f"{metric}_avg_floor"]
     return out
+
+
+def report(prior: str, method: str, dim: int | None = None, model=None, n: int = 4000, n_small: int = 1000,
+           seeds=range(5), alphas=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), n_alpha: int = 2000,
+           n_permutations: int = 100) -> dict:
+    """Everything notebook 2's mismatch table says about one interpolator on one prior.
+
+    :func:`summarize` at alpha = 0.5 with ``n`` a side over ``seeds`` (energy only: bias-corrected
+    and its spread, V-statistic with floors averaged over the seeds, permutation pass rate
+    ``pass_rate``), the pass rate at ``n_small`` a side over as many other seeds
+    (``pass_rate_small``) and the off-support mass averaged over ``alphas``
+    (``off_support_avg``, :func:`off_support_curve`, ``n_alpha`` points per alpha)."""
+    seeds = list(seeds)
+    r = summarize(prior, method, dim, n, seeds, 0.5, model, n_permutations, with_mmd=False)
+    small = summarize(prior, method, dim, n_small, [1000 + s for s in seeds], 0.5, model, n_permutations,
+                      with_mmd=False)
+    r.update(n_small=n_small, pass_rate_small=small["pass_rate"],
+             off_support_avg=float(off_support_curve(prior, method, alphas, n_alpha, dim, seeds[0], model).mean()))
+    return {k: v for k, v in r.items() if not k.startswith("mmd")}
+
+
+def along_training(prior: str, interpolator, dim: int | None = None, n: int = 2000, seed: int = 0) -> list[dict]:
+    """Share of LineIntp's mismatch left and off-support mass at alpha = 0.5 for every snapshot
+    of a fit (``interpolator.snapshots``; fit with ``snapshot_every``): how the training got
+    there, oscillations included. One draw of ``n`` pairs per snapshot; LineIntp's bias-corrected
+    energy from the same draws."""
+    p = get_prior(prior)
+    g = torch.Generator().manual_seed(int(seed))
+    z1, z2, x = p.sample(n, dim, g), p.sample(n, dim, g), p.sample(n, dim, g)
+    with torch.no_grad():
+        linear = energy_distance_unbiased(interpolate(z1, z2, 0.5), x)
+    rows = []
+    for step, _ in interpolator.snapshots:
+        f = interpolator.at_step(step)(z1, z2, 0.5)
+        rows.append({"step": step, "share_left": share_left(energy_distance_unbiased(f, x), linear),
+                     "off_support": off_support_mass(p.name, f)})
+    return rows

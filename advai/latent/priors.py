@@ -8,7 +8,12 @@ name           dims    definition
 ``ring``       2       radius r ~ U[0.6, 1], angle t ~ U[0, 2 pi): z = r (cos t, sin t)
 ``nine_discs`` 2       uniform on a 3x3 grid of unit discs centred at {-3, 0, 3}^2
 ``surface``    3       (x, y) uniform on the unit disc, z = sin(-x y)
+``two_discs``  2       uniform on two unit discs centred at (-2.5, 0) and (2.5, 0)
+``two_rings``  2       uniform (by area) on the annuli 0.3 <= r <= 0.5 and 0.8 <= r <= 1
 =============  ======  ===============================================================
+
+``two_discs`` and ``two_rings`` are the held-out priors of notebook 2: separated modes with an
+empty gap (two discs), and nested holes (two rings), trained with the nine discs' settings.
 
 Every sampler takes an optional ``torch.Generator`` so draws are reproducible, and every
 prior knows the distance from a point to its support (:meth:`Prior.distance_to_support`), so
@@ -26,6 +31,8 @@ from ..checks import as_tensor, check_choice, check_positive_int
 
 
 NINE_DISC_CENTRES = torch.tensor([[x, y] for x in (-3.0, 0.0, 3.0) for y in (-3.0, 0.0, 3.0)])
+TWO_DISC_CENTRES = torch.tensor([[-2.5, 0.0], [2.5, 0.0]])
+TWO_RINGS = ((0.3, 0.5), (0.8, 1.0))  # (inner, outer) radius of each annulus
 
 
 def _uniform(n, d, g):
@@ -54,6 +61,21 @@ def _nine_discs(n, d, g):
     return NINE_DISC_CENTRES[which] + _unit_disc(n, g)
 
 
+def _two_discs(n, d, g):
+    which = torch.randint(0, 2, (n,), generator=g)
+    return TWO_DISC_CENTRES[which] + _unit_disc(n, g)
+
+
+def _two_rings(n, d, g):
+    """Uniform by area on the union of annuli: pick an annulus with probability proportional to
+    its area (outer^2 - inner^2), then r = sqrt(U(inner^2, outer^2)) and a uniform angle."""
+    lo2, hi2 = (torch.tensor([a * a for a, _ in TWO_RINGS]), torch.tensor([b * b for _, b in TWO_RINGS]))
+    which = torch.multinomial(hi2 - lo2, n, replacement=True, generator=g)
+    r = torch.sqrt(lo2[which] + (hi2 - lo2)[which] * torch.rand(n, generator=g))
+    t = 2 * math.pi * torch.rand(n, generator=g)
+    return torch.stack([r * torch.cos(t), r * torch.sin(t)], dim=1)
+
+
 def _surface(n, d, g):
     xy = _unit_disc(n, g)
     return torch.cat([xy, torch.sin(-xy[:, :1] * xy[:, 1:])], dim=1)
@@ -76,9 +98,15 @@ def _outside_ring(z):
     return torch.maximum((0.6 - r).clamp(min=0), (r - 1).clamp(min=0))
 
 
-def _outside_nine_discs(z):
+def _outside_discs(z, centres):
     """Distance to the nearest unit disc: max(min_c ||z - c|| - 1, 0)."""
-    return (torch.cdist(z, NINE_DISC_CENTRES.to(z.dtype)).min(dim=1).values - 1).clamp(min=0)
+    return (torch.cdist(z, centres.to(z.dtype)).min(dim=1).values - 1).clamp(min=0)
+
+
+def _outside_two_rings(z):
+    """Distance to the nearer annulus: min over annuli of max(inner - r, r - outer, 0)."""
+    r = z.norm(dim=1)
+    return torch.stack([torch.maximum((a - r).clamp(min=0), (r - b).clamp(min=0)) for a, b in TWO_RINGS]).min(0).values
 
 
 def _outside_surface(z):
@@ -140,8 +168,10 @@ PRIORS: dict[str, Prior] = {
         Prior("uniform", None, True, _uniform, _outside_cube),
         Prior("gaussian", None, True, _gaussian, _everywhere),
         Prior("ring", 2, False, _ring, _outside_ring),
-        Prior("nine_discs", 2, False, _nine_discs, _outside_nine_discs),
+        Prior("nine_discs", 2, False, _nine_discs, lambda z: _outside_discs(z, NINE_DISC_CENTRES)),
         Prior("surface", 3, False, _surface, _outside_surface, tolerance=0.05),
+        Prior("two_discs", 2, False, _two_discs, lambda z: _outside_discs(z, TWO_DISC_CENTRES)),
+        Prior("two_rings", 2, False, _two_rings, _outside_two_rings),
     )
 }
 
