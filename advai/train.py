@@ -28,6 +28,9 @@ run's device. The harness owns the rest:
   (CI, papermill); ``$ADVAI_PROGRESS`` = ``bar``, ``log`` or ``off`` overrides;
 * a **record** of every run a process trained or read back (:func:`runs_used`), which the
   figures' manifest lists beside each table.
+* **snapshots** (``snapshot_every=k``): :meth:`Trainable.snapshot` every k steps (step 0
+  included), kept in the checkpoint and returned as ``model.snapshots`` (a list of
+  ``(step, state)``), so a measure can be traced along training after the fact, from the cache.
 
 The configuration a checkpoint is checked against is ``identity`` (what is trained, on which
 data), ``code``, ``train`` (optimizer settings), ``seed`` and ``steps``; only ``steps`` may
@@ -95,6 +98,10 @@ class Trainable(nn.Module):
                 p.grad = g
             optimizers[k].step()
         return log
+
+    def snapshot(self) -> dict:
+        """The state a training snapshot keeps (default: the whole model's ``state_dict``)."""
+        return self.state_dict()
 
     def prepare(self, seed: int, cache, resume: bool, progress: bool) -> None:
         """Work done once before the first step of a fresh run (AdvAI-AE warms up its correction)."""
@@ -241,7 +248,8 @@ def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
 
 def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, code: tuple,
         steps: int, seed: int = 0, device: str = "auto", checkpoint=None, cache=None, checkpoint_every: int = 500,
-        resume: bool = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "") -> Trainable:
+        resume: bool = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "",
+        snapshot_every: int | None = None) -> Trainable:
     """Train the model ``build()`` makes for ``steps`` steps on ``batches()``; return it in eval mode.
 
     ``identity`` says what is trained on which data; ``code`` names the classes and functions
@@ -251,11 +259,15 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     ``cache`` (a folder) the file is named by :func:`run_name`. ``resume=False`` trains from
     scratch even when the checkpoint exists. ``callback(step, log)`` runs after every step.
     The returned model carries ``history`` (values logged every ``log_every`` steps),
-    ``fit_seconds`` (training wall time, summed over resumed sessions) and ``fit_config``.
+    ``fit_seconds`` (training wall time, summed over resumed sessions), ``fit_config`` and
+    ``snapshots`` (``(step, model.snapshot())`` every ``snapshot_every`` steps from step 0, on
+    the CPU; empty when ``snapshot_every`` is None, which is then left out of the configuration).
     """
     steps = check_positive_int("steps", steps)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     config = {**identity, "code": code_version(*code), "train": dict(train), "seed": int(seed), "steps": steps}
+    if snapshot_every is not None:
+        config["snapshot_every"] = check_positive_int("snapshot_every", snapshot_every)
     path = Path(checkpoint) if checkpoint is not None else (Path(cache) / f"{run_name(config)}.pt" if cache else None)
     dev = resolve_device(device)
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
@@ -266,9 +278,13 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
             model.prepare(seed=seed, cache=cache, resume=resume, progress=progress)
         model.to(dev)
         optimizers = model.configure_optimizers(train)
-        state = {"step": 0, "seconds": 0.0, "history": {"step": []}}
+        state = {"step": 0, "seconds": 0.0, "history": {"step": []}, "snapshots": []}
         if blob is not None:
             _restore(path, blob, model, optimizers, state, dev)
+
+        def take_snapshot():
+            if snapshot_every is not None and state["step"] % snapshot_every == 0:
+                state["snapshots"].append((state["step"], {k: v.detach().cpu().clone() for k, v in model.snapshot().items()}))
         status = ("trained" if blob is None else "read back" if state["step"] >= steps
                   else f"resumed at step {state['step']}")
         draw = batches.to(dev) if hasattr(batches, "to") else batches
@@ -282,6 +298,8 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
 
         model.train()
         bar = Progress(steps, state["step"], desc, enabled=progress)
+        if state["step"] == 0:
+            take_snapshot()
         try:
             while state["step"] < steps:
                 t0 = time.perf_counter()
@@ -293,6 +311,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
                     state["history"]["step"].append(state["step"])
                     for k, v in log.items():
                         state["history"].setdefault(k, []).append(v)
+                take_snapshot()
                 if callback is not None:
                     callback(state["step"], log)
                 bar.update(state["step"], log if logged else None)
@@ -306,6 +325,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
         save()
     model.eval().requires_grad_(False)
     model.history, model.fit_seconds, model.fit_config = state["history"], state["seconds"], config
+    model.snapshots = state["snapshots"]
     _RUNS.append({"run": run_name(config), "status": status})
     return model
 
@@ -315,7 +335,8 @@ def _restore(path, blob: dict, model: Trainable, optimizers: dict, state: dict, 
         model.load_state_dict(blob["model"])
         for k, opt in optimizers.items():
             opt.load_state_dict(blob["optimizers"][k])
-        state.update(step=int(blob["step"]), seconds=float(blob["seconds"]), history=blob["history"])
+        state.update(step=int(blob["step"]), seconds=float(blob["seconds"]), history=blob["history"],
+                     snapshots=list(blob.get("snapshots", [])))
         torch.set_rng_state(blob["rng"])
     except (KeyError, TypeError, RuntimeError, ValueError) as exc:
         raise ValueError(f"checkpoint {path} is corrupt or does not match the model: {exc}") from exc

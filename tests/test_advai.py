@@ -5,7 +5,7 @@ import torch
 
 import advai
 from advai.evaluate import mismatch
-from advai.latent.correction import AUTHORS, DEFAULTS, AdvAIConfig, Correction
+from advai.latent.correction import AUTHORS, DEFAULTS, AdvAIConfig, Correction, exact_transport_cost
 from advai.latent.interpolator import AdvAIInterpolator, fit_advai, load_advai
 
 SMALL = dict(hidden=32, layers=2, batch_size=64, progress=False)
@@ -162,3 +162,97 @@ def test_authors_settings_are_available():
     assert AUTHORS["lr"] == 1e-4 and AUTHORS["ema"] == 0.95 and AUTHORS["wa"] == 0.05
     assert AUTHORS["n_scale"] == 10 and AUTHORS["hidden"] == 100 and AUTHORS["layers"] == 3
     assert AUTHORS["loss"] == "l1" and set(AUTHORS) == set(DEFAULTS)
+
+
+def test_the_capacity_oracle_trains_r_alone_on_the_energy_distance(tmp_path):
+    it = fit_advai("gaussian", 2, steps=600, seed=0, objective="energy", cache=tmp_path, **SMALL)
+    assert set(it.history) >= {"loss_R"} and "loss_D" not in it.history
+    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(3), n_permutations=0)
+    ora = mismatch.summarize("gaussian", "advai", 2, n=1500, seeds=range(3), model=it, n_permutations=0)
+    assert mismatch.share_left(ora["energy_u"], lin["energy_u"]) < 0.3
+    z1, z2 = torch.randn(5, 2), torch.randn(5, 2)
+    assert torch.allclose(it(z1, z2, 0.0), z1) and torch.allclose(it(z1, z2, 1.0), z2)  # still an interpolation
+    assert "objectiveenergy" in next(tmp_path.glob("*.pt")).name  # cached apart from the adversarial fit
+    with pytest.raises(ValueError, match="objective"):
+        fit_advai("gaussian", 2, steps=1, objective="wasserstein", **SMALL)
+
+
+@pytest.mark.parametrize("objective", ["mmd", "ot"])
+def test_the_oracle_objectives_shrink_the_mismatch_and_are_cached_apart(objective, tmp_path):
+    it = fit_advai("gaussian", 2, steps=400, seed=0, objective=objective, cache=tmp_path, **SMALL)
+    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(3), n_permutations=0)
+    ora = mismatch.summarize("gaussian", "advai", 2, n=1500, seeds=range(3), model=it, n_permutations=0)
+    assert mismatch.share_left(ora["energy_u"], lin["energy_u"]) < 0.5
+    assert f"objective{objective}" in next(tmp_path.glob("*.pt")).name
+
+
+def test_exact_transport_cost_closed_forms():
+    x = torch.randn(40, 2, generator=torch.Generator().manual_seed(0))
+    assert float(exact_transport_cost(x, x)) == pytest.approx(0.0, abs=1e-6)
+    # a rigid shift by v costs |v|^2 exactly, whatever the points
+    assert float(exact_transport_cost(x, x + torch.tensor([1.0, 2.0]))) == pytest.approx(5.0, rel=1e-5)
+    # invariant to the order of either batch
+    perm = torch.randperm(40, generator=torch.Generator().manual_seed(1))
+    y = torch.randn(40, 2, generator=torch.Generator().manual_seed(2))
+    assert float(exact_transport_cost(x, y)) == pytest.approx(float(exact_transport_cost(x[perm], y)))
+    # to a batch of zeros: every match costs |x_i|^2, the gradient is 2 x_i / n
+    xg = x.clone().requires_grad_(True)
+    exact_transport_cost(xg, torch.zeros(40, 2)).backward()
+    assert torch.allclose(xg.grad, 2 * x / 40, atol=1e-6)
+    with pytest.raises(ValueError, match="one size"):
+        exact_transport_cost(x, y[:10])
+
+
+def test_energy_squared_has_finite_gradients_at_coincident_points():
+    from advai.distances import energy_squared
+    x = torch.zeros(4, 2, requires_grad=True)  # every within-sample distance is 0
+    energy_squared(x, torch.ones(3, 2)).backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def _one_step(**hp):
+    from advai.latent.correction import AdvAITraining
+    torch.manual_seed(0)
+    m = AdvAITraining(AdvAIConfig(dim=2, mode="joint", hidden=16, layers=2), dict(DEFAULTS, **hp))
+    opt = m.configure_optimizers(m.hp)
+    m.train_step((torch.randn(64, 2),), opt)
+    return m
+
+
+def test_the_authors_ema_overwrites_r_and_ours_keeps_a_shadow_copy():
+    for mode, same in (("overwrite", True), ("shadow", False)):
+        m = _one_step(ema_mode=mode)
+        p, q = torch.cat([x.flatten() for x in m.correction.parameters()]), \
+            torch.cat([x.flatten() for x in m.average.parameters()])
+        assert torch.equal(p, q) == same, mode
+    assert AUTHORS["ema_mode"] == "overwrite" and DEFAULTS["ema_mode"] == "shadow"
+
+
+def test_critic_steps_and_the_gradient_penalty_change_the_critic_and_bad_values_are_refused():
+    base = _one_step()
+    for hp in (dict(critic_steps=3), dict(gp=10.0)):
+        m = _one_step(**hp)
+        w, w0 = m.critic.net[0].weight, base.critic.net[0].weight
+        assert torch.isfinite(w).all() and not torch.equal(w, w0), hp
+    for bad in (dict(critic_steps=0), dict(gp=-1.0)):
+        with pytest.raises(ValueError, match="critic_steps must be >= 1 and gp >= 0"):
+            _one_step(**bad)
+    with pytest.raises(ValueError, match="ema_mode"):
+        _one_step(ema_mode="both")
+
+
+def test_snapshots_trace_the_fit_and_survive_an_interruption(tmp_path):
+    kw = dict(SMALL, mode="joint", seed=0, snapshot_every=10)
+    it = fit_advai("ring", 2, steps=30, **kw)
+    assert [s for s, _ in it.snapshots] == [0, 10, 20, 30]
+    z1, z2 = torch.randn(7, 2), torch.randn(7, 2)
+    assert torch.equal(it.at_step(30)(z1, z2, 0.5), it(z1, z2, 0.5))  # the last snapshot is the result
+    assert not torch.equal(it.at_step(0)(z1, z2, 0.5), it(z1, z2, 0.5))
+    with pytest.raises(ValueError, match="no snapshot at step 5"):
+        it.at_step(5)
+    ck = tmp_path / "ring.pt"
+    fit_advai("ring", 2, steps=20, checkpoint=ck, **kw)  # stopped at 20, then continued to 30
+    resumed = fit_advai("ring", 2, steps=30, checkpoint=ck, **kw)
+    assert [s for s, _ in resumed.snapshots] == [0, 10, 20, 30]
+    assert torch.equal(resumed.at_step(10)(z1, z2, 0.5), it.at_step(10)(z1, z2, 0.5))
+    assert fit_advai("ring", 2, steps=30, **dict(SMALL, mode="joint", seed=0)).snapshots == []

@@ -70,7 +70,7 @@ def test_permutation_test_calibration():
 
 def test_mismatch_curve_zero_at_endpoints_and_peak_in_middle():
     curve = mismatch.curve("gaussian", "linear", [0.0, 0.25, 0.5, 0.75, 1.0], n=800, dim=4)
-    floor = mismatch.noise_floor("gaussian", 800, 4)
+    floor = mismatch.noise_floor("gaussian", 800, 4, draws=5)  # one draw scatters too much to bound by
     assert curve[0] < 2 * floor and curve[-1] < 2 * floor
     assert curve[2] == curve.max()
 
@@ -105,3 +105,108 @@ def test_analytic_uniform_midpoint_is_triangular():
     z = (sample_prior("uniform", 100_000, 1, seed=0) + sample_prior("uniform", 100_000, 1, seed=1)) / 2
     hist, edges = np.histogram(z.numpy(), bins=20, range=(-1, 1), density=True)
     assert np.allclose(hist, analytic.uniform_mix_pdf((edges[1:] + edges[:-1]) / 2, 0.5), atol=0.03)
+
+
+def _energy_normals_1d(mu):
+    """Population energy distance between N(0, 1) and N(mu, 1) in 1-D:
+    2 E|X - Y| - E|X - X'| - E|Y - Y'| with X - Y ~ N(-mu, 2) and X - X' ~ N(0, 2), where
+    E|N(m, s^2)| = s sqrt(2/pi) exp(-m^2 / (2 s^2)) + m (1 - 2 Phi(-m / s))."""
+    s = np.sqrt(2.0)
+    folded = s * np.sqrt(2 / np.pi) * np.exp(-mu**2 / (2 * s**2)) + mu * (1 - 2 * stats.norm.cdf(-mu / s))
+    return 2 * folded - 2 * s * np.sqrt(2 / np.pi)
+
+
+def test_unbiased_energy_distance_has_the_population_value_as_its_mean_at_any_n():
+    for mu in (0.0, 0.5):
+        for n in (40, 400):
+            draws = [mismatch.energy_distance_unbiased(torch.randn(n, 1, generator=g),
+                                                       torch.randn(n, 1, generator=g) + mu)
+                     for g in (torch.Generator().manual_seed(s) for s in range(60))]
+            se = np.std(draws, ddof=1) / np.sqrt(len(draws))
+            assert abs(np.mean(draws) - _energy_normals_1d(mu)) < 4 * se
+    # the V-statistic of the same draws is biased upwards by about E|X - X'| / n
+    g = torch.Generator().manual_seed(0)
+    v = np.mean([mismatch.energy_distance(torch.randn(40, 1, generator=g), torch.randn(40, 1, generator=g))
+                 for _ in range(60)])
+    assert v > 0.5 * (2 / np.sqrt(np.pi)) * 2 / 40
+
+
+def test_unbiased_energy_distance_closed_form_symmetry_and_errors():
+    x, y = torch.zeros(10, 2), torch.zeros(7, 2)
+    y[:, 0] = 3.0
+    assert mismatch.energy_distance_unbiased(x, y) == pytest.approx(6.0)  # no within-sample spread
+    a, b = sample_prior("uniform", 30, 3, seed=0), sample_prior("uniform", 20, 3, seed=1)
+    assert mismatch.energy_distance_unbiased(a, b) == pytest.approx(mismatch.energy_distance_unbiased(b, a))
+    # V = U + (within-sample means) / n: U is V with the zero diagonals left out of the counts
+    n, m = len(a), len(b)
+    xx, yy = torch.cdist(a.double(), a.double()).sum(), torch.cdist(b.double(), b.double()).sum()
+    expected = mismatch.energy_distance(a, b) + float(xx / n**2 - xx / (n * (n - 1)) + yy / m**2 - yy / (m * (m - 1)))
+    assert mismatch.energy_distance_unbiased(a, b) == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ValueError, match="at least 2 points a side, got 1 and 7"):
+        mismatch.energy_distance_unbiased(x[:1], y)
+
+
+def test_share_left_is_one_for_lineintp_near_zero_for_an_exact_method_and_rejects_a_zero_baseline():
+    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(5), n_permutations=0)
+    ot = mismatch.summarize("gaussian", "ot", 2, n=1500, seeds=range(5), n_permutations=0)
+    assert mismatch.share_left(lin["energy_u"], lin["energy_u"]) == 1.0
+    share = mismatch.share_left(ot["energy_u"], lin["energy_u"])
+    assert abs(share) < 0.05 and abs(ot["energy_u"]) < 3 * ot["energy_u_std"]  # 0 within its spread
+    with pytest.raises(ValueError, match="must be > 0"):
+        mismatch.share_left(0.1, 0.0)
+
+
+def test_off_support_mass_is_zero_on_the_prior_and_counts_known_points():
+    for name, dim in [("uniform", 5), ("gaussian", 3), ("ring", 2), ("nine_discs", 2), ("surface", 3),
+                      ("two_discs", 2), ("two_rings", 2)]:
+        assert mismatch.off_support_mass(name, sample_prior(name, 2000, dim, seed=0)) == 0.0
+    gap, edge = torch.tensor([[1.5, 1.5], [1.5, 0.0]]), torch.tensor([[0.0, 0.0], [1.2, 0.0], [0.8, 0.0]])
+    assert torch.allclose(mismatch.get_prior("nine_discs").distance_to_support(gap),
+                          torch.tensor([2**0.5 * 1.5 - 1, 0.5]))
+    assert torch.allclose(mismatch.get_prior("ring").distance_to_support(edge), torch.tensor([0.6, 0.2, 0.0]))
+    assert mismatch.off_support_mass("ring", edge) == pytest.approx(2 / 3)
+    assert mismatch.off_support_mass("ring", edge, tol=0.3) == pytest.approx(1 / 3)
+    assert mismatch.off_support_mass("uniform", torch.tensor([[2.0, 0.5], [0.0, -1.0]])) == 0.5
+    assert mismatch.off_support_mass("gaussian", torch.full((4, 2), 1e3)) == 0.0  # full support
+    lifted = torch.tensor([[0.0, 0.0, 0.3], [0.5, 0.5, float(np.sin(-0.25)) + 0.01]])
+    assert mismatch.off_support_mass("surface", lifted) == 0.5  # 0.3 above it; 0.01 within 0.05
+    # LineIntp midpoints of the nine discs: pairs of different discs land between them
+    g = torch.Generator().manual_seed(0)
+    mid = mismatch.interpolant_sample("nine_discs", 4000, None, 0.5, "linear", g)
+    assert mismatch.off_support_mass("nine_discs", mid) > 0.3
+    with pytest.raises(ValueError, match="tol must be >= 0"):
+        mismatch.off_support_mass("ring", edge, tol=-1)
+    with pytest.raises(ValueError, match="defined only for dim=2"):
+        mismatch.off_support_mass("ring", torch.zeros(3, 3))
+
+
+def test_floors_average_draws_and_curves_draw_afresh_per_alpha():
+    one = [mismatch.noise_floor("gaussian", 100, 2, seed=s) for s in range(40)]
+    five = [mismatch.noise_floor("gaussian", 100, 2, seed=s, draws=5) for s in range(40)]
+    assert np.std(five) < 0.75 * np.std(one)  # 1/sqrt(5) = 0.45 of the spread in expectation
+    assert np.mean(five) == pytest.approx(np.mean(one), rel=0.2)  # same expectation
+    c = mismatch.curve("gaussian", "linear", [0.5, 0.5], n=300, dim=2, seed=0)
+    assert c[0] != c[1]  # independent draws at equal alphas
+    assert c[1] == mismatch.at_alpha("gaussian", "linear", 0.5, 300, 2, seed=mismatch.alpha_seed(0, 1))
+    assert mismatch.alpha_seed(0, 1) != mismatch.alpha_seed(1, 0)
+
+
+def test_off_support_curve_is_zero_at_the_endpoints_and_largest_near_the_middle_for_linear():
+    alphas = [0.0, 0.1, 0.5, 0.9, 1.0]
+    c = mismatch.off_support_curve("nine_discs", "linear", alphas, n=3000, seed=0)
+    assert c[0] == 0.0 and c[-1] == 0.0  # the endpoints are prior samples
+    assert c[2] > max(c[1], c[3]) > 0  # midpoints leave the discs most often
+    assert c[1] == pytest.approx(c[3], abs=0.03)  # alpha and 1 - alpha mirror each other
+
+
+def test_report_and_along_training_on_a_quick_fit():
+    import advai
+    it = advai.fit_advai("ring", 2, mode="joint", steps=40, seed=0, hidden=16, layers=2, batch_size=64,
+                         progress=False, snapshot_every=20)
+    r = mismatch.report("ring", "linear", n=300, n_small=100, seeds=range(2), alphas=(0.25, 0.5), n_alpha=200,
+                        n_permutations=20)
+    assert r["pass_rate"] == 0.0 and r["pass_rate_small"] <= 0.5  # LineIntp leaves the ring
+    assert r["off_support_avg"] > 0.05 and r["energy_u"] > 0 and r["n_small"] == 100
+    rows = mismatch.along_training("ring", it, n=300)
+    assert [row["step"] for row in rows] == [0, 20, 40]
+    assert all(0 <= row["off_support"] <= 1 and np.isfinite(row["share_left"]) for row in rows)

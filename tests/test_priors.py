@@ -65,3 +65,26 @@ def test_errors_name_the_parameter():
 def test_exported_from_package():
     assert advai.get_prior("gaussian").factorized and not advai.get_prior("ring").factorized
     assert float(advai.sample_prior("uniform", 10, 2, seed=0).abs().max()) <= 1
+
+
+def test_two_discs_and_two_rings_sample_their_supports_with_the_stated_weights():
+    z = sample_prior("two_discs", 40_000, seed=0)
+    left = z[:, 0] < 0
+    assert abs(float(left.double().mean()) - 0.5) < 0.01  # equal weights
+    centres = torch.where(left[:, None], torch.tensor([-2.5, 0.0]), torch.tensor([2.5, 0.0]))
+    assert ((z - centres).norm(dim=1) <= 1 + 1e-6).all()
+    r = sample_prior("two_rings", 40_000, seed=0).norm(dim=1)
+    inner = r < 0.65
+    assert ((r >= 0.3 - 1e-6) & (r <= 0.5 + 1e-6) | (r >= 0.8 - 1e-6) & (r <= 1 + 1e-6)).all()
+    # uniform by area: the inner annulus holds (0.5^2 - 0.3^2) / ((0.5^2 - 0.3^2) + (1 - 0.8^2)) = 0.16 / 0.52
+    assert abs(float(inner.double().mean()) - 0.16 / 0.52) < 0.01
+    # within the outer annulus, area-uniform radius: E r^2 = (0.8^2 + 1^2) / 2
+    assert abs(float(r[~inner].pow(2).mean()) - 0.82) < 0.005
+
+
+def test_two_discs_and_two_rings_distances_to_support():
+    d = get_prior("two_discs").distance_to_support(torch.tensor([[0.0, 0.0], [2.5, 0.5], [2.5, 3.0], [-5.0, 0.0]]))
+    assert torch.allclose(d, torch.tensor([1.5, 0.0, 2.0, 1.5]))
+    pts = torch.tensor([[0.0, 0.0], [0.4, 0.0], [0.0, 0.65], [0.7, 0.0], [0.9, 0.0], [0.0, -1.3]])
+    d = get_prior("two_rings").distance_to_support(pts)
+    assert torch.allclose(d, torch.tensor([0.3, 0.0, 0.15, 0.1, 0.0, 0.3]))

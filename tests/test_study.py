@@ -1,6 +1,8 @@
 """The batch driver: notebook discovery, cleaning, and outputs promoted only when a notebook finishes."""
 import json
 
+import numpy as np
+
 import nbformat
 import pytest
 
@@ -94,3 +96,22 @@ def test_a_notebook_that_fails_midway_leaves_the_committed_files_byte_identical(
     timings = json.loads((figures / "timings.json").read_text())["99_toy"]
     assert timings["fit_s"] == {"toy": 0.1} and timings["notebook_s"] == done["seconds"] > 0
     assert "papermill" not in nbformat.read(nb_out / "99_toy.ipynb", as_version=4).metadata
+
+
+def test_a_density_row_shares_one_colour_scale_and_adds_one_colour_bar():
+    import matplotlib
+    matplotlib.use("Agg")
+    from advai.study import plotting
+    rng = np.random.default_rng(0)
+    wide, narrow = rng.uniform(-1, 1, (20000, 2)), rng.normal(0, 0.1, (20000, 2))
+    lims = (-1.0, 1.0)
+    h = plotting.histogram(wide, lims, bins=40)
+    assert h.sum() * (2 / 40) ** 2 == pytest.approx(1.0)  # all points inside: integrates to 1
+    assert plotting.histogram(wide * 2, lims, bins=40).sum() * (2 / 40) ** 2 == pytest.approx(0.25, abs=0.02)
+    fig, axes = plotting.grid(1, 3)
+    vmax = plotting.density_row(fig, axes[0], [wide, None, narrow], lims, bins=40)
+    pooled = np.concatenate([x[x > 0] for x in (h, plotting.histogram(narrow, lims, bins=40))])
+    assert vmax == pytest.approx(np.quantile(pooled, 0.99))
+    images = [ax.images[0] for ax in axes[0] if ax.images]
+    assert len(images) == 2 and all(im.get_clim() == (0, vmax) for im in images)
+    assert len(fig.axes) == 4  # three panels and one colour bar

@@ -15,9 +15,14 @@ back by 1/n_scale.
 :math:`z_1, z_2 \sim p`, :math:`u \sim U(0, 1)` and :math:`f = f(z_1, z_2, u)`, with
 :math:`\ell` the L2 (ours) or L1 (the authors') regression loss:
 
-* critic:     :math:`L_D = E\,\ell(D_R(z_1)) + E\,\ell(D_R(f) - t)`, one Adam step on D_R;
+* critic:     :math:`L_D = E\,\ell(D_R(z_1)) + E\,\ell(D_R(f) - t) + \gamma\,E\,\lVert\nabla_z D_R\rVert^2`
+  (the last term, a zero-centred gradient penalty at the prior samples and the interpolants,
+  only when ``gp`` = :math:`\gamma > 0`), ``critic_steps`` Adam steps on D_R (same batch);
 * correction: :math:`L_R = w_a\,E\,\ell(D_R(f))` with the *updated* critic, one Adam step on R;
-* an exponential moving average of R's weights (``ema``) is the interpolator a fit returns.
+* an exponential moving average of R's weights, :math:`\bar\theta \leftarrow d\,\bar\theta + (1-d)\,\theta`
+  with ``ema`` = d. ``ema_mode="shadow"`` (ours) keeps it as a shadow copy, the interpolator a fit
+  returns; ``"overwrite"`` (the authors' code) copies it back into R after every step
+  (:math:`\theta \leftarrow \bar\theta`), so R itself moves by only (1-d) of each Adam step.
 
 Two modes:
 
@@ -31,24 +36,40 @@ Two modes:
 ``train_AdvAI.py`` flags); :data:`DEFAULTS` changes three of them, each measured side by side
 in notebook 2: ``loss="l2"`` (the L1 critic regresses the conditional median of alpha, 0
 wherever prior samples dominate, and gives R little signal), Adam ``beta1=0.5`` and
-``batch_size=256``. A fourth difference: the authors' EMA *overwrites* R's weights every step;
-here the average is a shadow copy used for the returned interpolator.
+``batch_size=256``, and a fourth: ``ema_mode="shadow"`` (the authors' EMA overwrites R's weights
+every step). One more departure is structural: the authors update R and D_R simultaneously
+(both gradients from one forward pass); here D_R is updated first and R answers the updated
+critic (measured beside the authors' rows in notebook 2). ``critic_steps`` and ``gp`` are
+stabilisers from the adversarial-training literature (1 and 0 in both settings).
+
+:class:`OracleTraining` is not AdvAI but a diagnostic: the same R with no critic, trained to
+minimise the bias-corrected energy distance between its interpolants and fresh prior samples
+directly. What it reaches is what the network can do; where it reaches the goal and the
+adversarial fit does not, the adversarial training is at fault.
 """
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
 
+import ot
 import torch
 
 from ..checks import check_choice
+from ..distances import energy_squared, mmd_squared
 from ..layers import mlp
 from ..train import Trainable
 
 MODES = ("factorized", "joint")
+OBJECTIVES = ("adversarial", "energy", "mmd", "ot")
+#: Kernel widths of the "mmd" oracle: down to a twentieth of a nine-disc radius, so the loss
+#: sees gaps that the energy distance (one scale: the whole spread) barely weighs.
+ORACLE_BANDWIDTHS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+ORACLE_OBJECTIVES = OBJECTIVES[1:]
 AUTHORS = dict(batch_size=64, lr=1e-4, lr_disc=1e-4, beta1=0.9, ema=0.95, wa=0.05, hidden=100, layers=3, n_scale=10.0,
-               loss="l1")
-DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2")
+               loss="l1", ema_mode="overwrite", critic_steps=1, gp=0.0)
+DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2", ema_mode="shadow")
+EMA_MODES = ("shadow", "overwrite")
 LOSSES = {"l1": torch.abs, "l2": torch.square}
 
 
@@ -117,6 +138,9 @@ class AdvAITraining(Trainable):
 
     def __init__(self, cfg: AdvAIConfig, hp: dict):
         super().__init__()
+        check_choice("ema_mode", hp["ema_mode"], EMA_MODES)
+        if int(hp["critic_steps"]) < 1 or hp["gp"] < 0:
+            raise ValueError(f"critic_steps must be >= 1 and gp >= 0, got {hp['critic_steps']!r} and {hp['gp']!r}")
         self.cfg, self.hp = cfg, hp
         self.correction = Correction(cfg)
         self.critic = Critic(cfg)
@@ -137,15 +161,99 @@ class AdvAITraining(Trainable):
         u = torch.rand(n, self.cfg.dim if self.cfg.mode == "factorized" else 1).to(z.device)
         target = 0.5 - (u - 0.5).abs()
         f = self.correction(z1, z2, u)
-        loss_D = dist(self.critic(z1)).mean() + dist(self.critic(f.detach()) - target).mean()
-        optimizers["critic"].zero_grad(set_to_none=True)
-        loss_D.backward()
-        optimizers["critic"].step()
+        for _ in range(hp["critic_steps"]):
+            loss_D = self.critic_loss(z1, f.detach(), target, dist)
+            optimizers["critic"].zero_grad(set_to_none=True)
+            loss_D.backward()
+            optimizers["critic"].step()
         loss_R = hp["wa"] * dist(self.critic(f)).mean()
         optimizers["correction"].zero_grad(set_to_none=True)
         loss_R.backward()
         optimizers["correction"].step()
-        with torch.no_grad():
-            for pa, p in zip(self.average.parameters(), self.correction.parameters()):
-                pa.mul_(hp["ema"]).add_(p, alpha=1 - hp["ema"])
+        update_average(self.average, self.correction, hp["ema"])
+        if hp["ema_mode"] == "overwrite":
+            self.correction.load_state_dict(self.average.state_dict())
         return {"loss_D": loss_D.item(), "loss_R": loss_R.item()}
+
+    def critic_loss(self, z, f, target, dist):
+        """L_D on prior samples ``z`` and (detached) interpolants ``f``, plus the gradient penalty."""
+        x = torch.cat([z, f]).requires_grad_(self.hp["gp"] > 0)
+        scores = self.critic(x)
+        loss = dist(scores[:len(z)]).mean() + dist(scores[len(z):] - target).mean()
+        if self.hp["gp"] > 0:
+            (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+            loss = loss + self.hp["gp"] * grad.pow(2).sum(1).mean()
+        return loss
+
+    def snapshot(self):
+        """What a training snapshot keeps: the moving average of R (the interpolator)."""
+        return self.average.state_dict()
+
+
+def exact_transport_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""Squared 2-Wasserstein distance between two equal-size batches with uniform weights,
+    :math:`\min_{P}\sum_{ij} P_{ij}\lVert x_i - y_j\rVert^2` over transport plans (POT's exact
+    solver, ``ot.emd2``); differentiable in ``x`` and ``y`` through the squared distances, the
+    gradient being the optimal plan's pull of each point towards its match."""
+    if len(x) != len(y):
+        raise ValueError(f"exact_transport_cost needs batches of one size, got {len(x)} and {len(y)}")
+    w = torch.full((len(x),), 1.0 / len(x), dtype=x.dtype, device=x.device)
+    return ot.emd2(w, w, torch.cdist(x, y).pow(2))
+
+
+def update_average(average: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    r"""Exponential moving average in place: :math:`\bar\theta \leftarrow d\,\bar\theta + (1-d)\,\theta`."""
+    with torch.no_grad():
+        for pa, p in zip(average.parameters(), model.parameters()):
+            pa.mul_(decay).add_(p, alpha=1 - decay)
+
+
+class OracleTraining(Trainable):
+    r"""The capacity oracle: R alone, minimising a two-sample loss instead of fooling a critic.
+
+    Per step, with :math:`z_1, z_2, z_3 \sim p` (n each), one :math:`\alpha \sim U(0, 1)` for
+    the whole batch and :math:`f = f(z_1, z_2, \alpha)`:
+    :math:`L_R = \hat{\mathcal{E}}^2_U(f, z_3)` (:func:`advai.distances.energy_squared`,
+    ``objective="energy"``) or :math:`\mathrm{MMD}^2(f, z_3)` with the narrow and wide kernels of
+    :data:`ORACLE_BANDWIDTHS` (:func:`advai.distances.mmd_squared`, ``objective="mmd"``), or the
+    exact optimal-transport cost between the two batches (:func:`exact_transport_cost`,
+    ``objective="ot"``: every interpolant is pulled towards the prior sample it is matched to), one
+    Adam step on R (``lr``, ``beta1``), and the same moving average as :class:`AdvAITraining`.
+    One alpha per batch makes the loss compare the interpolants *at that alpha* with the prior.
+    """
+
+    def __init__(self, cfg: AdvAIConfig, hp: dict, objective: str = "energy"):
+        super().__init__()
+        self.cfg, self.hp = cfg, hp
+        check_choice("objective", objective, ORACLE_OBJECTIVES)
+        self.objective = objective
+        self.correction = Correction(cfg)
+        self.average = copy.deepcopy(self.correction).requires_grad_(False)
+
+    def two_sample_loss(self, f: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        if self.objective == "energy":
+            return energy_squared(f, z, unbiased=True)
+        if self.objective == "mmd":
+            return mmd_squared(f, z, bandwidths=ORACLE_BANDWIDTHS)
+        return exact_transport_cost(f, z)
+
+    def parameter_groups(self):
+        return {"correction": list(self.correction.parameters())}
+
+    def configure_optimizers(self, train):
+        return {"correction": torch.optim.Adam(self.correction.parameters(), lr=train["lr"],
+                                               betas=(train["beta1"], 0.999))}
+
+    def train_step(self, batch, optimizers):
+        (z,) = batch  # 3n prior samples
+        n = len(z) // 3
+        z1, z2, z3 = z[:n], z[n:2 * n], z[2 * n:3 * n]
+        u = torch.rand(()).to(z.device).expand(n, self.cfg.dim if self.cfg.mode == "factorized" else 1)
+        loss_R = self.two_sample_loss(self.correction(z1, z2, u), z3)
+        optimizers["correction"].zero_grad(set_to_none=True)
+        loss_R.backward()
+        optimizers["correction"].step()
+        update_average(self.average, self.correction, self.hp["ema"])
+        return {"loss_R": loss_R.item()}
+
+    snapshot = AdvAITraining.snapshot

@@ -16,7 +16,7 @@ from ..checks import (as_tensor, broadcast_codes, check_alpha, check_choice, che
                       with_defaults)
 from ..files import read_torch_file, write_torch_file
 from ..train import CHECKPOINT_FORMAT, fit
-from .correction import DEFAULTS, MODES, AdvAIConfig, AdvAITraining, Correction
+from .correction import DEFAULTS, MODES, OBJECTIVES, AdvAIConfig, AdvAITraining, Correction, OracleTraining
 from .priors import get_prior
 
 INTERPOLATOR_FORMAT = "advai-interpolator"
@@ -59,13 +59,25 @@ class AdvAIInterpolator(torch.nn.Module):
     ``history`` is the training loss history; ``meta`` records the fit's settings.
     """
 
-    def __init__(self, cfg: AdvAIConfig, correction: Correction | None = None, history=None, meta=None):
+    def __init__(self, cfg: AdvAIConfig, correction: Correction | None = None, history=None, meta=None,
+                 snapshots=None):
         super().__init__()
         self.cfg = cfg
         self.correction = copy.deepcopy(correction) if correction is not None else Correction(cfg)
         self.correction.requires_grad_(False).eval()
         self.history = history or {}
         self.meta = meta or {}
+        self.snapshots = list(snapshots or [])
+
+    def at_step(self, step: int) -> "AdvAIInterpolator":
+        """The interpolator as it was after ``step`` training steps (one of :attr:`snapshots`, a list
+        of ``(step, weights)`` kept when the fit had ``snapshot_every``)."""
+        states = dict(self.snapshots)
+        if step not in states:
+            raise ValueError(f"no snapshot at step {step}; snapshots: {sorted(states) or 'none (fit without snapshot_every)'}")
+        it = AdvAIInterpolator(self.cfg, history=self.history, meta=self.meta)
+        it.correction.load_state_dict(states[step])
+        return it.to(self.device)
 
     @property
     def dim(self) -> int:
@@ -108,7 +120,7 @@ class AdvAIInterpolator(torch.nn.Module):
 def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: int = 3000, seed: int = 0,
               device: str = "auto", checkpoint=None, checkpoint_every: int = 500, resume: bool = True,
               progress: bool = True, log_every: int = 10, callback=None, cache=None, name: str | None = None,
-              **hparams) -> AdvAIInterpolator:
+              objective: str = "adversarial", snapshot_every: int | None = None, **hparams) -> AdvAIInterpolator:
     """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``); return the interpolator.
 
     ``mode``: ``"factorized"`` (per coordinate) or ``"joint"``. ``hparams`` override
@@ -120,20 +132,33 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     ``callback(step, log)`` is called after every step (``log``: ``loss_D``, ``loss_R``).
     ``name`` labels the run (progress bar, cache name); default: the prior's name or the
     sampler's ``__name__`` -- give callable samplers distinct names to keep their cached runs apart.
+    ``objective="energy"``, ``"mmd"`` or ``"ot"`` trains the capacity oracle instead of AdvAI (R
+    alone, minimising the bias-corrected energy distance, a multi-scale MMD or the exact
+    transport cost to the prior:
+    :class:`~advai.latent.correction.OracleTraining`;
+    ``lr_disc`` and ``wa`` unused, ``log`` has ``loss_R`` only). ``snapshot_every=k`` keeps R's
+    moving average every k steps (:attr:`AdvAIInterpolator.snapshots`, :meth:`~AdvAIInterpolator.at_step`).
     """
     check_choice("mode", mode, MODES)
     hp = with_defaults("hyperparameters", DEFAULTS, hparams)
     hp["batch_size"] = check_positive_int("batch_size", hp["batch_size"])
     sample, dim, name = make_sampler(sampler, dim, name)
     cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
+    check_choice("objective", objective, OBJECTIVES)
     identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg)}
-    trained = fit(lambda: AdvAITraining(cfg, hp), lambda: (sample(2 * hp["batch_size"]),), identity, hp,
-                  code=(AdvAITraining, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
+    training, kw, draws = AdvAITraining, {}, 2  # endpoints z1, z2
+    if objective != "adversarial":
+        identity["objective"] = objective
+        training, kw, draws = OracleTraining, {"objective": objective}, 3  # + the prior samples it compares with
+    trained = fit(lambda: training(cfg, hp, **kw), lambda: (sample(draws * hp["batch_size"]),), identity, hp,
+                  code=(training, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
                   cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress,
-                  log_every=log_every, callback=callback, desc=f"AdvAI {name} d={dim} {mode}")
+                  log_every=log_every, callback=callback, snapshot_every=snapshot_every,
+                  desc=f"AdvAI {name} d={dim} {mode}" + ("" if objective == "adversarial" else f" ({objective} oracle)"))
     meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
     dev = next(trained.average.parameters()).device
-    return AdvAIInterpolator(cfg, trained.average, history=trained.history, meta=meta).to(dev)
+    return AdvAIInterpolator(cfg, trained.average, history=trained.history, meta=meta,
+                             snapshots=trained.snapshots).to(dev)
 
 
 def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import torch
 
-from ..evaluate.mismatch import mmd_squared
+from ..distances import mmd_squared
 from ..latent.correction import AdvAIConfig, Correction
 from ..latent.interpolator import fit_advai
 from ..layers import ImageCritic

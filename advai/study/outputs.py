@@ -105,7 +105,7 @@ class Run:
                  "packages": self._versions, "commit": self._commit, "models": runs_used()[self._runs_before:]}
         update_json(self.out / "manifest.json", lambda entries: entries.update({Path(f).name: entry for f in files}))
 
-    def savefig(self, fig, name: str, formats=("png", "pdf"), dpi: int = 110):
+    def savefig(self, fig, name: str, formats=("png", "pdf"), dpi: int = 150):
         """Save ``fig`` as ``<name>.<fmt>`` for each format; returns the paths."""
         paths = []
         for fmt in formats:
