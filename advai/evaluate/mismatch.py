@@ -17,9 +17,10 @@ on n are :func:`energy_distance_unbiased` (U-statistic; expectation 0 for an exa
 :func:`share_left` (a method's unbiased energy over LineIntp's), permutation-test pass rates at
 a stated n, and :func:`off_support_mass` (share of codes where the prior has no mass).
 
-Between interpolants and the prior: :func:`at_alpha` (one coefficient), :func:`curve` (a grid
-of them), :func:`summarize` (averaged over seeds, with floors and a permutation test) and
-:func:`average_over_alphas`.
+Between interpolants and the prior: :func:`at_alpha` (one coefficient), :func:`curve` and
+:func:`off_support_curve` (a grid of them, fresh draws per alpha), :func:`summarize` (averaged
+over seeds, with floors and a permutation test), :func:`report` (notebook 2's table row) and
+:func:`along_training` (the measures at every training snapshot).
 """
 from __future__ import annotations
 
@@ -238,19 +239,6 @@ def share_left(method_energy_u: float, linear_energy_u: float) -> float:
     if not linear_energy_u > 0:
         raise ValueError(f"LineIntp's bias-corrected energy must be > 0 to compare with, got {linear_energy_u!r}")
     return float(method_energy_u / linear_energy_u)
-
-
-def average_over_alphas(prior: str, method: str, alphas, n: int = 2000, dim: int | None = None,
-                        seed: int = 0, model=None) -> dict:
-    """Energy distance and MMD averaged over a grid of ``alphas``, with the equal-size floors
-    averaged over as many independent draws (at least 5)."""
-    out = {}
-    draws = max(5, len(alphas))
-    for metric in ("energy", "mmd"):
-        out[f"{metric}_avg"] = float(curve(prior, method, alphas, n, dim, metric, seed, model).mean())
-        out[f"{metric}_avg_floor"] = noise_floor(prior, n, dim, metric, seed, draws=draws)
-        out[f"{metric}_avg_ratio"] = out[f"{metric}_avg"] / out[f"{metric}_avg_floor"]
-    return out
 
 
 def report(prior: str, method: str, dim: int | None = None, model=None, n: int = 4000, n_small: int = 1000,
