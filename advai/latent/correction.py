@@ -39,12 +39,12 @@ wherever prior samples dominate, and gives R little signal), Adam ``beta1=0.5`` 
 ``batch_size=256``, and a fourth: ``ema_mode="shadow"`` (the authors' EMA overwrites R's weights
 every step). One more departure is structural: the authors update R and D_R simultaneously
 (both gradients from one forward pass); here D_R is updated first and R answers the updated
-critic (measured beside the authors' rows in notebook 2). ``critic_steps`` and ``gp`` are
+critic (not measured; listed with the departures in notebook 2). ``critic_steps`` and ``gp`` are
 stabilisers from the adversarial-training literature (1 and 0 in both settings).
 
 :class:`OracleTraining` is not AdvAI but a diagnostic: the same R with no critic, trained to
-minimise the bias-corrected energy distance between its interpolants and fresh prior samples
-directly. What it reaches is what the network can do; where it reaches the goal and the
+minimise a two-sample loss between its interpolants and fresh prior samples directly (the
+bias-corrected energy distance, a multi-scale MMD or the exact transport cost). What it reaches is what the network can do; where it reaches the goal and the
 adversarial fit does not, the adversarial training is at fault.
 """
 from __future__ import annotations
