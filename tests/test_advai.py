@@ -256,3 +256,23 @@ def test_snapshots_trace_the_fit_and_survive_an_interruption(tmp_path):
     assert [s for s, _ in resumed.snapshots] == [0, 10, 20, 30]
     assert torch.equal(resumed.at_step(10)(z1, z2, 0.5), it.at_step(10)(z1, z2, 0.5))
     assert fit_advai("ring", 2, steps=30, **dict(SMALL, mode="joint", seed=0)).snapshots == []
+
+
+def test_the_simultaneous_update_takes_r_s_gradient_before_the_critic_moves():
+    from advai.latent.correction import AdvAITraining
+    seq, sim = _one_step(update="sequential"), _one_step(update="simultaneous")
+    assert torch.equal(seq.critic.net[0].weight, sim.critic.net[0].weight)  # the critic's step is the same
+    assert not torch.equal(seq.correction.decoder[0].weight, sim.correction.decoder[0].weight)
+    # simultaneous = R's step against the critic at its initial weights, taken by hand
+    torch.manual_seed(0)
+    m = AdvAITraining(AdvAIConfig(dim=2, mode="joint", hidden=16, layers=2), dict(DEFAULTS))
+    opt = m.configure_optimizers(m.hp)
+    z = torch.randn(64, 2)
+    u = torch.rand(32, 1)
+    f = m.correction(z[:32], z[32:], u)
+    (DEFAULTS["wa"] * m.critic(f).pow(2).mean()).backward()
+    opt["correction"].step()
+    assert torch.allclose(m.correction.decoder[0].weight, sim.correction.decoder[0].weight)
+    assert AUTHORS["update"] == "simultaneous" and DEFAULTS["update"] == "sequential"
+    with pytest.raises(ValueError, match="update"):
+        _one_step(update="alternating")

@@ -18,7 +18,9 @@ back by 1/n_scale.
 * critic:     :math:`L_D = E\,\ell(D_R(z_1)) + E\,\ell(D_R(f) - t) + \gamma\,E\,\lVert\nabla_z D_R\rVert^2`
   (the last term, a zero-centred gradient penalty at the prior samples and the interpolants,
   only when ``gp`` = :math:`\gamma > 0`), ``critic_steps`` Adam steps on D_R (same batch);
-* correction: :math:`L_R = w_a\,E\,\ell(D_R(f))` with the *updated* critic, one Adam step on R;
+* correction: :math:`L_R = w_a\,E\,\ell(D_R(f))`, one Adam step on R, its gradient taken with the
+  *updated* critic (``update="sequential"``, ours) or with the critic as it was before its step
+  (``"simultaneous"``, the authors' code: both gradients at the same parameters);
 * an exponential moving average of R's weights, :math:`\bar\theta \leftarrow d\,\bar\theta + (1-d)\,\theta`
   with ``ema`` = d. ``ema_mode="shadow"`` (ours) keeps it as a shadow copy, the interpolator a fit
   returns; ``"overwrite"`` (the authors' code) copies it back into R after every step
@@ -36,10 +38,9 @@ Two modes:
 ``train_AdvAI.py`` flags); :data:`DEFAULTS` changes three of them, each measured side by side
 in notebook 2: ``loss="l2"`` (the L1 critic regresses the conditional median of alpha, 0
 wherever prior samples dominate, and gives R little signal), Adam ``beta1=0.5`` and
-``batch_size=256``, and a fourth: ``ema_mode="shadow"`` (the authors' EMA overwrites R's weights
-every step). One more departure is structural: the authors update R and D_R simultaneously
-(both gradients from one forward pass); here D_R is updated first and R answers the updated
-critic (not measured; listed with the departures in notebook 2). ``critic_steps`` and ``gp`` are
+``batch_size=256``, a fourth: ``ema_mode="shadow"`` (the authors' EMA overwrites R's weights
+every step), and a fifth: ``update="sequential"`` (the authors update R and D_R simultaneously;
+here D_R is updated first and R answers the updated critic). ``critic_steps`` and ``gp`` are
 stabilisers from the adversarial-training literature (1 and 0 in both settings).
 
 :class:`OracleTraining` is not AdvAI but a diagnostic: the same R with no critic, trained to
@@ -67,9 +68,10 @@ OBJECTIVES = ("adversarial", "energy", "mmd", "ot")
 ORACLE_BANDWIDTHS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 ORACLE_OBJECTIVES = OBJECTIVES[1:]
 AUTHORS = dict(batch_size=64, lr=1e-4, lr_disc=1e-4, beta1=0.9, ema=0.95, wa=0.05, hidden=100, layers=3, n_scale=10.0,
-               loss="l1", ema_mode="overwrite", critic_steps=1, gp=0.0)
-DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2", ema_mode="shadow")
+               loss="l1", ema_mode="overwrite", update="simultaneous", critic_steps=1, gp=0.0)
+DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2", ema_mode="shadow", update="sequential")
 EMA_MODES = ("shadow", "overwrite")
+UPDATES = ("sequential", "simultaneous")
 LOSSES = {"l1": torch.abs, "l2": torch.square}
 
 
@@ -139,6 +141,7 @@ class AdvAITraining(Trainable):
     def __init__(self, cfg: AdvAIConfig, hp: dict):
         super().__init__()
         check_choice("ema_mode", hp["ema_mode"], EMA_MODES)
+        check_choice("update", hp["update"], UPDATES)
         if int(hp["critic_steps"]) < 1 or hp["gp"] < 0:
             raise ValueError(f"critic_steps must be >= 1 and gp >= 0, got {hp['critic_steps']!r} and {hp['gp']!r}")
         self.cfg, self.hp = cfg, hp
@@ -161,14 +164,20 @@ class AdvAITraining(Trainable):
         u = torch.rand(n, self.cfg.dim if self.cfg.mode == "factorized" else 1).to(z.device)
         target = 0.5 - (u - 0.5).abs()
         f = self.correction(z1, z2, u)
+        params_R = list(self.correction.parameters())
+        if hp["update"] == "simultaneous":  # R's gradient from the critic as it was before its step
+            loss_R = hp["wa"] * dist(self.critic(f)).mean()
+            grads_R = torch.autograd.grad(loss_R, params_R)
         for _ in range(hp["critic_steps"]):
             loss_D = self.critic_loss(z1, f.detach(), target, dist)
             optimizers["critic"].zero_grad(set_to_none=True)
             loss_D.backward()
             optimizers["critic"].step()
-        loss_R = hp["wa"] * dist(self.critic(f)).mean()
-        optimizers["correction"].zero_grad(set_to_none=True)
-        loss_R.backward()
+        if hp["update"] == "sequential":  # R answers the updated critic
+            loss_R = hp["wa"] * dist(self.critic(f)).mean()
+            grads_R = torch.autograd.grad(loss_R, params_R)
+        for p, g in zip(params_R, grads_R):
+            p.grad = g
         optimizers["correction"].step()
         update_average(self.average, self.correction, hp["ema"])
         if hp["ema_mode"] == "overwrite":

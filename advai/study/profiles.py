@@ -71,9 +71,10 @@ HELD_OUT = ("two_discs", "two_rings")
 GAPPED = ("ring", "nine_discs", "two_discs", "two_rings")
 
 #: The rows of tab-advai-settings (nine discs): settings beyond DEFAULTS, one change per row.
-AUTHORS_ROW = "authors (AUTHORS: L1, beta1 0.9, batch 64, EMA overwrites R)"
+AUTHORS_ROW = "authors (AUTHORS: L1, beta1 0.9, batch 64, EMA overwrites R, simultaneous update)"
 SETTINGS_ROWS = {
     AUTHORS_ROW: dict(AUTHORS),
+    "authors with our sequential update": dict(AUTHORS, update="sequential"),
     "authors + L2 losses": dict(AUTHORS, loss="l2"),
     "ours (DEFAULTS)": {},
     "MULTIMODAL without gp (DEFAULTS + n_scale 1)": dict(MULTIMODAL, gp=0.0),
