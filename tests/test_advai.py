@@ -276,3 +276,20 @@ def test_the_simultaneous_update_takes_r_s_gradient_before_the_critic_moves():
     assert AUTHORS["update"] == "simultaneous" and DEFAULTS["update"] == "sequential"
     with pytest.raises(ValueError, match="update"):
         _one_step(update="alternating")
+
+
+def test_constant_guess_loss_is_the_best_constant_critics_loss():
+    """Closed forms against a brute-force search over constants on a large sample of the
+    critic's targets (0 on prior samples, folded alpha on interpolants)."""
+    from advai.evaluate.critic import constant_guess_loss
+
+    g = torch.Generator().manual_seed(0)
+    u = torch.rand(400_000, generator=g, dtype=torch.float64)
+    t = 0.5 - (u - 0.5).abs()
+    cs = torch.linspace(-0.1, 0.5, 601, dtype=torch.float64)[:, None]
+    l2 = (cs.square() + (cs - t[None, ::40]).square().mean(1, keepdim=True)).min()
+    l1 = (cs.abs() + (cs - t[None, ::40]).abs().mean(1, keepdim=True)).min()
+    assert float(l2) == pytest.approx(constant_guess_loss("l2"), rel=5e-3)
+    assert float(l1) == pytest.approx(constant_guess_loss("l1"), rel=5e-3)
+    with pytest.raises(ValueError, match="loss="):
+        constant_guess_loss("huber")

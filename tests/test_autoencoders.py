@@ -135,4 +135,21 @@ def test_architecture_diagram_is_read_off_the_modules():
     m = small("advai_ae")
     lines = layer_summary(m.encoder, torch.zeros(1, 1, 32, 32))
     assert lines == ["Conv 4x4/2 -> 16x16x16", "Conv 4x4/2 -> 32x8x8", "Conv 4x4/2 -> 64x4x4", "Linear 1024 -> 4"]
-    assert draw_advai_ae(m) is not None
+    assert draw_advai_ae(m) is not None  # draws, and its own layout check passes
+
+
+def test_the_diagram_layout_check_catches_overflow_and_overlap():
+    from advai.study.diagram import Canvas, check_layout
+
+    c = Canvas(6, 3)
+    b = c.box(1.5, 1.5, "Encoder E", ["Conv 4x4/2 -> 16x16x16"], "white")
+    check_layout(c)  # a box sized from its text holds it
+    assert b.width > 1.0  # a monospace line of 22 characters at 8.5 pt is wider than an inch
+    c.boxes[0][1][1].set_text("a much longer body line that no longer fits the box it was sized for")
+    with pytest.raises(ValueError, match="overflows its box"):
+        check_layout(c)
+    c.boxes[0][1][1].set_text("Conv 4x4/2 -> 16x16x16")
+    c.arrow((3, 1), (5, 1), "first label")
+    c.arrow((3, 1.02), (5, 1.02), "second label")
+    with pytest.raises(ValueError, match="labels 'first label' and 'second label' overlap"):
+        check_layout(c)

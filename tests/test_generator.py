@@ -4,7 +4,7 @@ import torch
 
 from advai.data import Dataset, pad_to
 from advai.evaluate.decoding import latent_paths
-from advai.evaluate.realism import realism_rows
+from advai.evaluate.realism import FLOOR, compare_paired, realism_draws, realism_rows
 from advai.models import build_model, fit_model
 from advai.models.classifier import DigitClassifier, fit_classifier
 
@@ -88,11 +88,24 @@ class FlatFeatures(DigitClassifier):
 
 
 def test_realism_puts_ot_on_the_floor_and_linear_far_above_it():
-    rows = realism_rows(LinearGenerator(), FlatFeatures(), "gaussian",
-                        {"LineIntp": ("linear", None), "OT-matched": ("ot", None)}, alphas=(0.1, 0.5), n=3000, seed=0)
+    draws = realism_draws(LinearGenerator(), FlatFeatures(), "gaussian",
+                          {"LineIntp": ("linear", None), "OT-matched": ("ot", None)}, alphas=(0.1, 0.5), n=3000,
+                          seed=0, n_draws=3)
+    assert len(draws) == 3 * (1 + 2 * 2) and {r["draw"] for r in draws} == {0, 1, 2}
+    rows = realism_rows(draws)
+    assert all(r["draws"] == 3 for r in rows)  # every row, floor included, averages the same number of draws
     fd = {(r["interpolator"], r["alpha"]): r["frechet"] for r in rows if r["alpha"] == r["alpha"]}
-    floor = next(r["frechet"] for r in rows if r["interpolator"].startswith("prior samples"))
-    assert fd["OT-matched", 0.5] < 3 * floor
-    assert fd["LineIntp", 0.5] > 10 * floor  # variance 1/2 per coordinate at the midpoint
+    floor = next(r for r in rows if r["interpolator"] == FLOOR)
+    assert floor["frechet_spread"] > 0
+    assert fd["OT-matched", 0.5] < 3 * floor["frechet"]
+    assert fd["LineIntp", 0.5] > 10 * floor["frechet"]  # variance 1/2 per coordinate at the midpoint
     assert fd["LineIntp", 0.5] > fd["LineIntp", 0.1]  # worst in the middle
     assert all(r["confidence"] == 0.5 for r in rows)
+    far = compare_paired(draws, "gaussian", 0.5, "LineIntp", "OT-matched")
+    assert far["mean difference"] > 0 and far["p"] < 0.05 and far["draws"] == 3
+    on_floor = compare_paired(draws, "gaussian", 0.5, "OT-matched", FLOOR)
+    assert on_floor["p"] > 0.01  # exactly prior-distributed: no evidence against the floor
+    with pytest.raises(ValueError, match="no draws for interpolator 'AdvAI'"):
+        compare_paired(draws, "gaussian", 0.5, "AdvAI", FLOOR)
+    with pytest.raises(ValueError, match="n_draws"):
+        realism_draws(LinearGenerator(), FlatFeatures(), "gaussian", {}, (0.5,), 10, n_draws=0)

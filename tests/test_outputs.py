@@ -18,6 +18,7 @@ def test_run_writes_files_and_manifest(tmp_path):
     run = Run("01_distribution_mismatch", "quick", 3, params={"n": 5}, out_dir=tmp_path)
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
+    ax.set(xlabel="x", ylabel="y")
     run.savefig(fig, "figX")
     run.save_table(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), "tabX")
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -33,10 +34,37 @@ def test_pdf_is_byte_reproducible(tmp_path):
     run = Run("nb", "quick", 0, out_dir=tmp_path)
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
-    run.savefig(fig, "a", formats=("pdf", "png"))
+    ax.set(xlabel="x", ylabel="y")
+    run.savefig(fig, "a")
     first = [(tmp_path / f"a.{e}").read_bytes() for e in ("pdf", "png")]
-    run.savefig(fig, "a", formats=("pdf", "png"))
+    run.savefig(fig, "a")
     assert first == [(tmp_path / f"a.{e}").read_bytes() for e in ("pdf", "png")]
+
+
+def test_savefig_enforces_the_figure_style(tmp_path):
+    from PIL import Image
+
+    run = Run("nb", "quick", 0, out_dir=tmp_path)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    with pytest.raises(ValueError, match="x axis .* no label"):
+        run.savefig(fig, "bare")  # tick labels shown, quantity unnamed
+    ax.set(xlabel="alpha", ylabel="energy")
+    ax.text(0.5, 0.5, "tiny", fontsize=6)
+    with pytest.raises(ValueError, match="'tiny' at 6.0 pt"):
+        run.savefig(fig, "small")
+    with pytest.raises(ValueError, match="dpi=90"):
+        run.savefig(fig, "coarse", dpi=90)
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob("*.pdf"))  # nothing half-written
+    ax.texts[0].set_fontsize(8)
+    run.savefig(fig, "ok")
+    assert Image.open(tmp_path / "ok.png").info["dpi"][0] == pytest.approx(150, abs=0.1)
+    assert (tmp_path / "ok.pdf").exists()
+    image_fig, image_ax = plt.subplots()
+    image_ax.imshow([[0, 1], [1, 0]])
+    image_ax.set_xticks([])
+    image_ax.set_yticks([])
+    run.savefig(image_fig, "image")  # an image panel without ticks needs no axis labels
 
 
 def test_atomic_path_keeps_old_file_on_failure(tmp_path):
@@ -129,3 +157,14 @@ def test_the_manifest_lists_the_models_a_notebook_used(tmp_path):
     run._record(["tab-repr.csv"])
     entry = json.loads((tmp_path / "manifest.json").read_text())["tab-repr.csv"]
     assert entry["models"] == [{"run": run_name(m.fit_config), "status": "read back"}]
+
+
+def test_timings_markdown_states_the_time_and_what_was_cached():
+    from advai.study.outputs import timings_markdown
+
+    md = timings_markdown({"02_b": {"notebook_s": 700.5, "models trained": 3, "models read back": 19, "fit_s": {}},
+                           "01_a": {"notebook_s": 59.6}, "03_c": {"fit_s": {"x": 1.0}}})
+    lines = md.splitlines()
+    assert lines[2] == "| 01_a | 1 min 0 s | ? | ? |"  # no counts recorded: unknown, not zero
+    assert lines[3] == "| 02_b | 11 min 40 s | 3 | 19 |"
+    assert len(lines) == 4  # a notebook without a finished run has no row

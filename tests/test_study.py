@@ -59,7 +59,7 @@ def toy_notebook(folder):
             "from advai.study.outputs import Run\n"
             "run = Run('99_toy', 'quick', 0)\n"
             "run.save_table(pd.DataFrame({'a': [1.0, 2.0]}), 'tab-toy')\n"
-            "fig, ax = plt.subplots()\nax.plot([0, 1])\nrun.savefig(fig, 'fig-toy', formats=('png',))\n"
+            "fig, ax = plt.subplots()\nax.plot([0, 1])\nax.set(xlabel='x', ylabel='y')\nrun.savefig(fig, 'fig-toy')\n"
             "run.save_timings('fit_s', {'toy': 0.1})"),
         nbformat.v4.new_code_cell("assert not fail, 'failed on purpose, after writing its outputs'"),
     ])
@@ -92,7 +92,7 @@ def test_a_notebook_that_fails_midway_leaves_the_committed_files_byte_identical(
     done = study.run_notebook(path, figures, nb_out, {"fail": False}, tmp_path / "work")
     assert (figures / "tab-toy.csv").read_text().startswith("a\n1\n") and (figures / "fig-toy.png").exists()
     manifest = json.loads((figures / "manifest.json").read_text())
-    assert set(manifest) == {"tab-toy.csv", "tab-toy.md", "fig-toy.png"} and manifest["tab-toy.csv"]["models"] == []
+    assert set(manifest) == {"tab-toy.csv", "tab-toy.md", "fig-toy.png", "fig-toy.pdf"} and manifest["tab-toy.csv"]["models"] == []
     timings = json.loads((figures / "timings.json").read_text())["99_toy"]
     assert timings["fit_s"] == {"toy": 0.1} and timings["notebook_s"] == done["seconds"] > 0
     assert "papermill" not in nbformat.read(nb_out / "99_toy.ipynb", as_version=4).metadata

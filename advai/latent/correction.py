@@ -35,11 +35,11 @@ Two modes:
   D_R judges the whole vector. For non-factorized priors (ring, nine discs, 3-D surface).
 
 :data:`AUTHORS` holds the authors' settings (TF code, guanyuelee/AdvAI-Official,
-``train_AdvAI.py`` flags); :data:`DEFAULTS` changes three of them, each measured side by side
-in notebook 2: ``loss="l2"`` (the L1 critic regresses the conditional median of alpha, 0
-wherever prior samples dominate, and gives R little signal), Adam ``beta1=0.5`` and
-``batch_size=256``, a fourth: ``ema_mode="shadow"`` (the authors' EMA overwrites R's weights
-every step), and a fifth: ``update="sequential"`` (the authors update R and D_R simultaneously;
+``train_AdvAI.py`` flags); :data:`DEFAULTS` changes five of them, each measured side by side
+in notebook 2 (tab-advai-settings): ``loss="l2"`` (the L1 critic regresses the conditional
+median of alpha, 0 wherever prior samples dominate, and gives R little signal), Adam
+``beta1=0.5``, ``batch_size=256``, ``ema_mode="shadow"`` (the authors' EMA overwrites R's
+weights every step) and ``update="sequential"`` (the authors update R and D_R simultaneously;
 here D_R is updated first and R answers the updated critic). ``critic_steps`` and ``gp`` are
 stabilisers from the adversarial-training literature (1 and 0 in both settings).
 

@@ -9,7 +9,9 @@ seed writes to ``build/<profile>-seed<seed>/{notebooks,figures}`` and leaves the
 results alone; ``$ADVAI_FIGURES_DIR`` redirects the figures (and then the executed notebooks
 go to ``build/`` too). ``--recompute`` retrains every model instead of reading it back from
 the run cache. Each notebook's wall time is recorded in ``<figures>/timings.json``, and the
-models it trained or read back are printed.
+models it trained or read back are printed and counted there; ``<figures>/timings.md`` tabulates
+the last wall time of each notebook. After a committed run the README's quoted results are
+refreshed from the figures folder (:mod:`advai.study.readme`).
 
 Each notebook writes into a staging folder of its own run (``build/run-<profile>-seed<seed>-*/``,
 removed when the run finishes, kept for inspection when it fails); only when the notebook has
@@ -32,7 +34,8 @@ import nbformat
 import papermill as pm
 
 from ..files import atomic_path, project_root
-from .outputs import record_timings, update_json
+from . import readme
+from .outputs import record_timings, timings_markdown, update_json
 from .profiles import PROFILE_NAMES
 
 RECORDS = ("manifest.json", "timings.json")
@@ -141,11 +144,20 @@ def main(argv=None) -> int:
         print(f"[advai] {path.name}: profile={args.profile} seed={args.seed}", flush=True)
         done = run_notebook(path, figures, nb_out, params, work)
         total += done["seconds"]
+        statuses = list(done["models"].values())
+        for key, status in (("models trained", "trained"), ("models read back", "read back")):
+            record_timings(figures, path.stem, key, sum(s.startswith(status) for s in statuses))
         for status in ("trained", "resumed", "read back"):
             runs = sorted(name for name, s in done["models"].items() if s.startswith(status))
             if runs:
                 print(f"[advai]   models {status}: {len(runs)}: " + ", ".join(runs), flush=True)
         print(f"[advai] {path.name}: done in {done['seconds']:.0f} s", flush=True)
     shutil.rmtree(work)
+    with atomic_path(figures / "timings.md") as tmp:
+        tmp.write_text(timings_markdown(_read(figures / "timings.json")))
+    if committed and (root / "README.md").is_file():
+        missing = readme.quote(root / "README.md", figures)
+        print(f"[advai] README results refreshed from {figures.name}/"
+              + (f"; not yet written, left as they were: {', '.join(missing)}" if missing else ""), flush=True)
     print(f"[advai] total {total:.0f} s; timings in {figures / 'timings.json'}")
     return 0

@@ -32,6 +32,7 @@ from filelock import FileLock
 
 from ..files import atomic_path, figures_dir, project_root
 from ..train import runs_used
+from . import plotting
 
 PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "pot", "matplotlib", "seaborn", "pandas", "papermill")
 
@@ -89,6 +90,21 @@ def record_timings(out_dir, notebook: str, key: str, value) -> None:
     update_json(Path(out_dir) / "timings.json", lambda t: t.setdefault(notebook, {}).__setitem__(key, value))
 
 
+def timings_markdown(timings: dict) -> str:
+    """A Markdown table of each notebook's last wall time from a ``timings.json`` mapping, with
+    how many models that run trained and how many it read back from the run cache (so a time
+    measured with a warm cache is not mistaken for one from scratch)."""
+    lines = ["| notebook | wall time of its last run | models trained | models read back |",
+             "| --- | --- | --- | --- |"]
+    for name in sorted(timings):
+        t = timings[name]
+        if "notebook_s" in t:
+            minutes, seconds = divmod(round(float(t["notebook_s"])), 60)
+            lines.append(f"| {name} | {minutes} min {seconds} s | {t.get('models trained', '?')} | "
+                         f"{t.get('models read back', '?')} |")
+    return "\n".join(lines) + "\n"
+
+
 class Run:
     """One notebook execution: knows its name, parameters and output folder."""
 
@@ -105,10 +121,14 @@ class Run:
                  "packages": self._versions, "commit": self._commit, "models": runs_used()[self._runs_before:]}
         update_json(self.out / "manifest.json", lambda entries: entries.update({Path(f).name: entry for f in files}))
 
-    def savefig(self, fig, name: str, formats=("png", "pdf"), dpi: int = 150):
-        """Save ``fig`` as ``<name>.<fmt>`` for each format; returns the paths."""
+    def savefig(self, fig, name: str, dpi: int = plotting.SAVE_DPI):
+        """Save ``fig`` as ``<name>.png`` (at ``dpi``, at least :data:`plotting.SAVE_DPI`) and
+        ``<name>.pdf`` after :func:`plotting.check_figure` has passed it; returns the paths."""
+        if dpi < plotting.SAVE_DPI:
+            raise ValueError(f"dpi={dpi}: the study saves figures at {plotting.SAVE_DPI} dpi or more")
+        plotting.check_figure(fig)
         paths = []
-        for fmt in formats:
+        for fmt in ("png", "pdf"):
             path = self.out / f"{name}.{fmt}"
             meta = {"Software": None} if fmt == "png" else {"Creator": None, "Producer": None, "CreationDate": None}
             with atomic_path(path) as tmp:

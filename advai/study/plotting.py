@@ -1,5 +1,13 @@
-"""Plot helpers shared by the notebooks (matplotlib/seaborn; modest DPI, rasterized clouds, image strips)."""
+"""Plot helpers shared by the notebooks, and the study's figure style.
+
+The style is set in one place, :func:`style` (fonts of at least :data:`MIN_FONT_PT` points,
+PNGs at :data:`SAVE_DPI` dpi), and checked in one place, :func:`check_figure`, which
+:meth:`advai.study.outputs.Run.savefig` calls on every figure before writing it: no text below
+the minimum size, and every axis that shows numbers carries an axis label.
+"""
 from __future__ import annotations
+
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,10 +18,48 @@ LABELS = {"prior": "Original", "linear": "LineIntp", "spherical": "SpheIntp", "o
           "advai": "AdvAI"}
 
 
+MIN_FONT_PT = 8.0  # no text in a saved figure is smaller (points at 100% zoom)
+SAVE_DPI = 150  # PNGs are written at this resolution or more (PDFs are vector)
+
+
 def style():
-    """The study's plotting style."""
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
-    plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 150, "axes.titlesize": 10})
+    """The study's plotting style: seaborn's white grid, text between 8.5 and 10.5 pt, figures
+    shown in the notebooks at 100 dpi and saved at :data:`SAVE_DPI`."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": SAVE_DPI, "font.size": 9.5,
+                         "axes.titlesize": 10.5, "axes.labelsize": 9.5, "xtick.labelsize": 8.5,
+                         "ytick.labelsize": 8.5, "legend.fontsize": 8.5, "legend.title_fontsize": 9,
+                         "figure.titlesize": 11})
+
+
+_NUMBER = re.compile(r"[\u2212+-]?[\d.,]+(e[\u2212+-]?\d+)?%?|\$.*\$")  # 0.5, −1, 10%, $10^{-2}$
+
+
+def _shows_numbers(axis) -> bool:
+    """Whether the axis shows numeric tick labels (a quantity that needs naming); categorical
+    labels, such as the row names of an image strip, name themselves."""
+    return any(t.get_visible() and _NUMBER.fullmatch(t.get_text().strip()) for t in axis.get_ticklabels())
+
+
+def check_figure(fig, min_pt: float = MIN_FONT_PT) -> None:
+    """Raise ``ValueError`` listing what breaks the study's figure style in ``fig``: visible text
+    smaller than ``min_pt`` points, or an axis (x, y, z, colour bar) that shows numeric tick labels
+    without an axis label naming the quantity. Image panels hide their ticks, and row names of
+    image strips are categorical: both are exempt."""
+    fig.canvas.draw()  # tick labels exist only once drawn
+    problems = []
+    for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")):
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() < min_pt:
+            problems.append(f"text {t.get_text()[:30]!r} at {t.get_fontsize():.1f} pt")
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        axes = [("x", ax.xaxis), ("y", ax.yaxis)] + ([("z", ax.zaxis)] if hasattr(ax, "zaxis") else [])
+        for name, axis in axes:
+            if _shows_numbers(axis) and not axis.get_label_text() and not getattr(fig, "_sup" + name + "label", None):
+                problems.append(f"{name} axis of {ax.get_title()[:30] or 'an axes'!r} has tick labels but no label")
+    if problems:
+        raise ValueError("figure style (advai.study.plotting.check_figure): " + "; ".join(sorted(set(problems))))
 
 
 def histogram(pts, lims, bins: int = 120) -> np.ndarray:
@@ -80,7 +126,7 @@ def grid(nrows: int, ncols: int, size: float = 2.2, **kw):
     return fig, axes
 
 
-def image_rows(ax, images, labels=None, fontsize: float = 7):
+def image_rows(ax, images, labels=None, fontsize: float = 9):
     """Rows of images on one axis, dark on white: ``images`` ``[rows, cols, 1, h, w]`` in [0, 1];
     ``labels`` (one per row) are written to the left of the rows."""
     r, c, _, h, w = images.shape

@@ -16,9 +16,9 @@ PROFILE_NAMES = ("paper", "quick")
 PROFILES = {
     "01_distribution_mismatch": {
         "paper": dict(n_cloud=3000, n_2d=20000, n_norm=20000, n_mismatch=4000, n_seeds=10,
-                      n_curve=2000, dims=(2, 8, 32, 128, 512), n_alphas=21, n_permutations=200),
+                      n_curve=2000, dims=(2, 8, 32, 128, 512), n_alphas=21, n_permutations=200, n_draws=5),
         "quick": dict(n_cloud=500, n_2d=2000, n_norm=2000, n_mismatch=600, n_seeds=2,
-                      n_curve=300, dims=(2, 8, 32), n_alphas=5, n_permutations=50),
+                      n_curve=300, dims=(2, 8, 32), n_alphas=5, n_permutations=50, n_draws=2),
     },
     "02_train_advai": {
         "paper": dict(steps={"default": 3000, "surface": 8000}, n_table=4000, n_small=1000, n_seeds=5, n_permutations=100,
@@ -38,9 +38,11 @@ PROFILES = {
     },
     "04_generator_latent_paths": {
         "paper": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=10_000, gan_lr=2e-4, classifier_steps=1500,
-                      advai_steps=3000, alphas=(0.1, 0.3, 0.5), n_eval=500, n_path_pairs=4, n_path_steps=10),
+                      advai_steps=3000, alphas=(0.1, 0.3, 0.5), n_eval=500, n_draws=5, n_path_pairs=4, n_path_steps=10,
+                      n_midpoints=12),
         "quick": dict(latent=32, priors=("gaussian", "uniform"), gan_steps=30, gan_lr=2e-4, classifier_steps=30,
-                      advai_steps=50, alphas=(0.5,), n_eval=100, n_path_pairs=2, n_path_steps=5),
+                      advai_steps=50, alphas=(0.5,), n_eval=100, n_draws=2, n_path_pairs=2, n_path_steps=5,
+                      n_midpoints=6),
     },
 }
 
