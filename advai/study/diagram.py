@@ -86,6 +86,10 @@ class Canvas:
         self.boxes.append((bbox, texts))
         return bbox
 
+    def box_right_of(self, prev: Bbox, gap: float, cy: float, title: str, body: list[str], color: str) -> Bbox:
+        """A :meth:`box` whose left edge sits ``gap`` inches right of box ``prev``."""
+        return self.box(prev.x1 + gap + self.size(title, body)[0] / 2, cy, title, body, color)
+
     def arrow(self, a, b, label: str | None = None, where: str = "above", style: str = "-|>", ls: str = "-"):
         """An arrow from point ``a`` to ``b`` with an optional label beside its middle."""
         self.ax.annotate("", xy=b, xytext=a, arrowprops=dict(arrowstyle=style, color="0.25", lw=1.1, ls=ls,
@@ -147,10 +151,10 @@ def draw_advai_ae(model, check: bool = True):
     c = Canvas(13.0, 6.3)
     top, bottom = 3.55, 1.15
     images = c.box(0.75, top, "images", [r"x, x'", f"{model.channels}\u00d7{model.size}\u00d7{model.size}"], GREY)
-    e = c.box(images.x1 + 0.6 + c.size("Encoder E", enc)[0] / 2, top, "Encoder E", enc, BLUE)
-    rb = c.box(e.x1 + 1.25 + c.size("AdvAI R (frozen)", r_body)[0] / 2, top, "AdvAI R (frozen)", r_body, ORANGE)
-    g = c.box(rb.x1 + 1.35 + c.size("Decoder G", dec)[0] / 2, top, "Decoder G", dec, BLUE)
-    d = c.box(g.x1 + 0.55 + c.size("Critic $D_A$", crit)[0] / 2, top, "Critic $D_A$", crit, GREEN)
+    e = c.box_right_of(images, 0.6, top, "Encoder E", enc, BLUE)
+    rb = c.box_right_of(e, 1.25, top, "AdvAI R (frozen)", r_body, ORANGE)
+    g = c.box_right_of(rb, 1.35, top, "Decoder G", dec, BLUE)
+    d = c.box_right_of(g, 0.55, top, "Critic $D_A$", crit, GREEN)
     centre = rb.x0 + rb.width / 2
     dr = c.box(centre, 5.55, "$D_R$ (warm-up only)", ["regresses \u03b1 on latent interpolants,",
                                                       "0 on prior samples"], GREEN)
