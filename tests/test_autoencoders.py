@@ -20,7 +20,7 @@ def images(n=24, seed=0):
 
 def small(name):
     torch.manual_seed(0)
-    return build_model(name, warmup_steps=5, **TINY) if name == "advai_ae" else build_model(name, **TINY)
+    return build_model(name, warmup_steps=5, **TINY) if name.startswith("advai_ae") else build_model(name, **TINY)
 
 
 @pytest.mark.parametrize("name", sorted(AUTOENCODERS))
@@ -33,7 +33,7 @@ def test_losses_are_finite_scalars_and_parameter_groups_are_disjoint(name):
     ae, adv = ({id(p) for p in groups.get(k, [])} for k in ("autoencoder", "adversary"))
     assert ae and not ae & adv
     assert (name == "ae") == (not adv)
-    if name == "advai_ae":  # R is frozen: in neither group
+    if name.startswith("advai_ae"):  # R is frozen: in neither group
         assert not ({id(p) for p in m.correction.parameters()} & (ae | adv))
     assert m.encode(images(3)).shape == (3, 4) and m.decode(torch.zeros(3, 4)).shape == (3, 1, 32, 32)
 
@@ -45,8 +45,40 @@ def test_reconstruction_loss_is_mse_on_the_minus1_1_scale():
     assert torch.allclose(rec, ((2 * r - 1) - (2 * x - 1)).pow(2).mean())
 
 
-def test_advai_ae_interpolation_pins_endpoints_and_is_symmetric():
-    m = small("advai_ae")
+def test_reconstruction_loss_on_data_already_in_minus1_1_is_plain_mse():
+    m = build_model("ae", value_range=(-1, 1), **TINY)
+    x = 2 * images(5) - 1
+    _, r, rec = m.reconstruction_loss(x)
+    assert torch.allclose(rec, (r - x).pow(2).mean())
+    with pytest.raises(ValueError, match="value_range"):
+        build_model("ae", value_range=(1, 1))
+
+
+def test_lines_train_on_their_own_scale_and_out_of_range_data_is_refused(tmp_path):
+    from advai import data
+    lines = data.load("lines", n_lines=40)
+    m = fit_model("ae", lines, steps=2, **FAST)
+    assert m.value_range == (-1.0, 1.0) and m.fit_config["value_range"] == [-1.0, 1.0]
+    assert float(decode_paths(m, lines.test[0][:2], lines.test[0][2:4], 3).min()) >= -1
+    with pytest.raises(ValueError, match="outside value_range"):
+        fit_model("ae", lines.train[0], steps=1, progress=False)  # [-1, 1] images, default [0, 1]
+
+
+def test_snapshots_give_the_learning_curve_points(tmp_path):
+    from advai.models import at_step
+    m = fit_model("ae", images(16), steps=4, snapshot_every=2, **FAST)
+    assert [s for s, _ in m.snapshots] == [0, 2, 4]
+    assert set(m.snapshots[0][1]) == {k for k in m.state_dict() if k.startswith(("encoder.", "decoder."))}
+    last, first = at_step(m, 4), at_step(m, 0)
+    x = images(3)
+    assert torch.equal(last.encode(x), m.encode(x)) and not torch.equal(first.encode(x), m.encode(x))
+    with pytest.raises(ValueError, match="no snapshot at step 3"):
+        at_step(m, 3)
+
+
+@pytest.mark.parametrize("name", ["advai_ae", "advai_ae_factorized"])
+def test_advai_ae_interpolation_pins_endpoints_and_is_symmetric(name):
+    m = small(name)
     z1, z2 = torch.randn(6, 4), torch.randn(6, 4)
     a = torch.rand(6, 1)
     assert torch.allclose(m.interpolate(z1, z2, torch.zeros(6, 1)), z1, atol=1e-6)
@@ -54,6 +86,17 @@ def test_advai_ae_interpolation_pins_endpoints_and_is_symmetric():
     assert torch.allclose(m.interpolate(z1, z2, a), m.interpolate(z2, z1, 1 - a), atol=1e-5)
     assert torch.equal(AutoencoderModel.interpolate(m, z1, z2, a), (1 - a) * z1 + a * z2)
     assert m.interpolator == "AdvAI" and small("acai").interpolator == "LineIntp"
+
+
+def test_the_authors_r_is_the_whole_code_module_with_their_sizes():
+    from advai.latent.whole_code import LatentCritic, WholeCodeCorrection
+    m, f = small("advai_ae"), small("advai_ae_factorized")
+    r = m.correction
+    assert isinstance(r, WholeCodeCorrection) and not isinstance(f.correction, WholeCodeCorrection)
+    assert [l.out_features for l in r.embed if hasattr(l, "out_features")] == [1200, 1200, 100]
+    assert [l.out_features for l in r.bias if hasattr(l, "out_features")] == [1200, 1200, 4]
+    assert r.embed[0].in_features == 4 + 1 and r.n_scale == 5.0
+    assert [l.out_features for l in LatentCritic(4).net if hasattr(l, "out_features")] == [1200, 1200, 4]
 
 
 def test_mmd_squared_is_differentiable_and_matches_the_metric():

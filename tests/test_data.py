@@ -34,19 +34,19 @@ def test_split_is_fixed_by_seed_and_disjoint():
         data.split_indices(100, 1.0, 0)
 
 
-def test_lines_geometry():
+def test_lines_geometry_on_acais_conventions():
     img = data.render_lines([0.0, math.pi / 2])
-    assert img.shape == (2, 1, 32, 32)
-    # angle 0: a horizontal segment to the right of the centre, nothing to the left
-    right = img[0, 0, 15:17, 17:30]
-    left = img[0, 0, :, :12]
-    assert right.mean() > 0.4 and float(left.max()) == 0.0
-    # angle pi/2 is angle 0 rotated by 90 degrees (up): transpose + flip
-    assert torch.allclose(img[1, 0], torch.rot90(img[0, 0], 1), atol=1e-5)
-    # total ink is the same for every angle (up to aliasing), about 2 px wide x 16 px long
-    many = data.render_lines(torch.linspace(0, 2 * math.pi, 16))
-    ink = many.sum(dim=(1, 2, 3))
-    assert (ink.max() - ink.min()) / ink.mean() < 0.1 and 14 < float(ink.mean()) < 40
+    assert img.shape == (2, 1, 32, 32) and float(img.min()) == -1.0 and float(img.max()) == 1.0
+    # angle 0: a 15-px ray right of the centre, a 2-px band: exactly rows 15-16, columns 16-30 at +1
+    on = img[0, 0] == 1
+    assert int(on.sum()) == 30 and bool(on[15:17, 16:31].all()) and bool((img[0, 0][~on] == -1).all())
+    # angle pi/2 is angle 0 rotated by 90 degrees (up)
+    assert torch.allclose(img[1, 0], torch.rot90(img[0, 0], 1), atol=1e-6)
+    # ink (coverage in pixels) is band width x the ray's extent along its major axis: 30 cos(angle to that axis)
+    angles = torch.linspace(0, 2 * math.pi, 17)[:-1] + 0.01
+    ink = ((data.render_lines(angles) + 1) / 2).sum(dim=(1, 2, 3))
+    major = torch.maximum(angles.cos().abs(), angles.sin().abs())
+    assert torch.allclose(ink, 30 * major, rtol=0.03)
 
 
 def test_lines_dataset_labels_are_angles():
@@ -54,6 +54,7 @@ def test_lines_dataset_labels_are_angles():
     assert ds.images.shape == (200, 1, 32, 32)
     assert float(ds.labels.min()) >= 0 and float(ds.labels.max()) < 2 * math.pi
     assert torch.allclose(ds.images[:5], data.render_lines(ds.labels[:5]))
+    assert ds.info["value_range"] == (-1.0, 1.0) and data.load("digits").info["value_range"] == (0.0, 1.0)
 
 
 def test_optional_datasets_missing_files_are_named(tmp_path):

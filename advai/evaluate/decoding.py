@@ -1,11 +1,12 @@
 r"""Codes, decoded images and decoded interpolation paths of a trained model (autoencoder or generator).
 
 * :func:`encode`, :func:`decode`: in batches, on the model's device, results on the CPU;
-  decoded images are clamped to [0, 1].
+  decoded images are clamped to the model's ``value_range`` ([0, 1] unless it says otherwise).
 * :func:`decode_paths`: paths between pairs of *images* through an autoencoder, with the
   model's own interpolator (AdvAI for AdvAI-AE, LineIntp otherwise) or with LineIntp.
 * :func:`latent_paths`: paths between pairs of *codes* through a generator, with any
   interpolator of :func:`advai.interpolate`.
+* :func:`critic_estimates`: the image critic's alpha estimate of images (ACAI, AdvAI-AE);
 * :func:`prior_samples`: decoded samples from the model's prior, or from a Gaussian fitted to
   the training codes for a model without one.
 """
@@ -32,9 +33,10 @@ def encode(model, images: torch.Tensor, batch: int = 1000) -> torch.Tensor:
 
 @torch.no_grad()
 def decode(model, codes: torch.Tensor, batch: int = 1000) -> torch.Tensor:
-    """Images ``[n, c, 32, 32]`` decoded from ``codes``, clamped to [0, 1], on the CPU."""
+    """Images ``[n, c, 32, 32]`` decoded from ``codes``, clamped to the model's ``value_range``, on the CPU."""
     dev = _device(model)
-    return torch.cat([model.decode(codes[i:i + batch].to(dev)).clamp(0, 1).cpu() for i in range(0, len(codes), batch)])
+    lo, hi = getattr(model, "value_range", (0.0, 1.0))
+    return torch.cat([model.decode(codes[i:i + batch].to(dev)).clamp(lo, hi).cpu() for i in range(0, len(codes), batch)])
 
 
 def _linear(z1, z2, alpha):
@@ -82,3 +84,14 @@ def prior_samples(model, n: int, train_codes: torch.Tensor | None = None, seed: 
             raise ValueError(f"model {model.name!r} has no prior: pass train_codes to fit a Gaussian to")
         eps = train_codes.mean(0) + train_codes.std(0) * eps
     return decode(model, eps)
+
+
+@torch.no_grad()
+def critic_estimates(model, images: torch.Tensor, batch: int = 1000) -> torch.Tensor:
+    """The model's image critic D_A on ``images`` ``[n, c, 32, 32]``: its estimate of the mixing
+    coefficient that produced each image (0: looks like a real image; ACAI and AdvAI-AE train it to
+    regress alpha in [0, 0.5]). ``[n]`` on the CPU; ``ValueError`` for a model without a critic."""
+    if not hasattr(model, "critic"):
+        raise ValueError(f"model {getattr(model, 'name', type(model).__name__)!r} has no image critic")
+    dev = _device(model)
+    return torch.cat([model.critic(images[i:i + batch].to(dev)).cpu() for i in range(0, len(images), batch)])

@@ -16,12 +16,19 @@ rows of ACAI's Table 1 beside the measured ones, labelled as such.
 
 * **Smoothness**: with :math:`\theta_1..\theta_n` the angles of the matched lines along a path
   (unwrapped, so no jump exceeds pi), :math:`\max_k |\theta_{k+1} - \theta_k| / |\theta_n - \theta_1| - 1/(n-1)`:
-  0 when the angle advances in equal steps, larger when the path stalls and jumps. Undefined
-  (NaN) when the endpoints have the same angle; as in ACAI, the mean over paths counts such
-  paths as 0 while dividing by the number of all paths.
+  0 when the angle advances in equal steps, larger when the path stalls and jumps; a path that
+  turns in one jump scores the ceiling :math:`1 - 1/(n-1)` (:func:`smoothness_ceiling`, 0.933
+  for 16 steps). Undefined (NaN) when the endpoints have the same angle; as in ACAI's
+  ``line_eval``, the mean over paths counts such paths as 0 while dividing by the number of all
+  paths, and is NaN when *every* path is undefined (a collapsed model).
+
+Images are on ACAI's scale, [-1, 1] with background -1 (:func:`advai.data.render_lines`): the
+cosine distance depends on that offset (the same pixel blends score about 20x lower on
+[-1, 1] than on [0, 1]), so only scores on this scale compare with ACAI's Table 1.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -31,22 +38,31 @@ import torch
 from ..checks import check_positive_int
 from ..data import render_lines
 from .decoding import decode_paths
-from .summary import mean_and_std
+from .summary import mean_and_interval
 
 
+@functools.lru_cache(maxsize=4)
 def line_bank(n_bank: int = 10_000, size: int = 32):
-    """(angles, flattened unit-norm images) of ``n_bank`` true lines, angles evenly spaced on [0, 2 pi)."""
+    """(angles, flattened unit-norm images) of ``n_bank`` true lines, angles evenly spaced on [0, 2 pi)
+    (rendered once per process and size)."""
     n_bank = check_positive_int("n_bank", n_bank)
     angles = torch.arange(n_bank, dtype=torch.float64) * (2 * math.pi / n_bank)
     imgs = render_lines(angles.float(), size=size).reshape(n_bank, -1)
     return angles.numpy(), torch.nn.functional.normalize(imgs, dim=1)
 
 
+def _finite(name: str, x: torch.Tensor) -> torch.Tensor:
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contain NaN or inf values ({int((~torch.isfinite(x)).sum())} of {x.numel()})")
+    return x
+
+
 def closest_lines(images, n_bank: int = 10_000):
-    """Cosine distance to, and angle of, the closest true line for each image ``[n, 1, s, s]``."""
+    """Cosine distance to, and angle of, the closest true line for each image ``[n, 1, s, s]`` (in [-1, 1])."""
     images = torch.as_tensor(images, dtype=torch.float32)
     if images.dim() != 4 or images.shape[1] != 1 or images.shape[2] != images.shape[3]:
         raise ValueError(f"images must be [n, 1, size, size], got {tuple(images.shape)}")
+    _finite("images", images)
     angles, bank = line_bank(n_bank, images.shape[-1])
     q = torch.nn.functional.normalize(images.reshape(len(images), -1), dim=1)
     best = (q @ bank.T).max(dim=1)
@@ -65,22 +81,35 @@ def smoothness(angles) -> np.ndarray:
     return score
 
 
+def smoothness_ceiling(n_steps: int) -> float:
+    """The worst smoothness a path of ``n_steps`` images can score, :math:`1 - 1/(n-1)` (all turning in one step)."""
+    n_steps = check_positive_int("n_steps", n_steps)
+    if n_steps < 3:
+        raise ValueError(f"paths need at least 3 steps, got {n_steps}")
+    return 1 - 1 / (n_steps - 1)
+
+
 def lines_scores(paths, n_bank: int = 10_000) -> dict:
-    """Mean distance and smoothness of decoded paths ``[n_paths, n_steps, 1, s, s]`` (images in [0, 1])."""
+    """Mean distance and smoothness of decoded paths ``[n_paths, n_steps, 1, s, s]`` (images in [-1, 1]).
+
+    ``smoothness`` is NaN when every path is undefined; ``undefined_paths`` counts them.
+    """
     paths = torch.as_tensor(paths, dtype=torch.float32)
     if paths.dim() != 5:
         raise ValueError(f"paths must be [n_paths, n_steps, 1, size, size], got {tuple(paths.shape)}")
+    _finite("paths", paths)
     n_paths, n_steps = paths.shape[:2]
     dist, ang = closest_lines(paths.reshape(n_paths * n_steps, *paths.shape[2:]), n_bank)
     smooth = smoothness(ang.reshape(n_paths, n_steps))
-    return {"mean_distance": float(dist.mean()), "smoothness": float(np.nansum(smooth) / n_paths),
-            "undefined_paths": int(np.isnan(smooth).sum())}
+    undefined = np.isnan(smooth)
+    mean_smooth = float("nan") if undefined.all() else float(np.nansum(smooth) / n_paths)
+    return {"mean_distance": float(dist.mean()), "smoothness": mean_smooth, "undefined_paths": int(undefined.sum())}
 
 
 #: Berthelot et al., "Understanding and Improving Interpolation in Autoencoders via an
 #: Adversarial Regularizer", ICLR 2019 (arXiv:1807.07543v2), Table 1: lines benchmark,
-#: mean +- std over 5 runs; mean distance in units of 1e-3. Their images, distance bank and
-#: training length (millions of images) differ from ours, so compare orders, not digits.
+#: mean +- std over 5 runs; mean distance in units of 1e-3. Same images, bank and scale as
+#: ours ([-1, 1]); their training length (millions of images) and networks differ.
 #: Transcribed by hand (the offline text store did not reach the table): check against the PDF.
 PUBLISHED_TABLE1 = {
     "AE": {"mean_distance_e3": (6.88, 0.21), "smoothness": (0.44, 0.04)},
@@ -118,11 +147,12 @@ def benchmark(models: dict, x1: torch.Tensor, x2: torch.Tensor, n_steps: int = 1
 
 
 def benchmark_table(rows: pd.DataFrame, source: str) -> pd.DataFrame:
-    """tab-lines: mean and spread over seeds per (model, interpolator), then the published rows."""
-    measured = mean_and_std(rows, ["model", "interpolator"], ["mean_distance", "smoothness", "undefined_paths"],
-                            no_spread=["undefined_paths"])
+    """tab-lines: mean, spread and 95% interval over seeds per (model, interpolator), then the published rows."""
+    measured = mean_and_interval(rows, ["model", "interpolator"], ["mean_distance", "smoothness", "undefined_paths"])
+    measured = measured.drop(columns=["undefined_paths_std", "undefined_paths_ci"])
     measured.insert(2, "source", source)
-    source_published = "PUBLISHED reference: Berthelot et al. 2019, Table 1 (their data and training)"
+    source_published = ("PUBLISHED reference: Berthelot et al. 2019, Table 1 (their networks and training; "
+                        "transcribed by hand, not yet checked against the paper's text)")
     published = pd.DataFrame([{"model": k, "interpolator": "LineIntp" if k != "ACAI" else "LineIntp (ACAI)",
                                "source": source_published,
                                "mean_distance": v["mean_distance_e3"][0] * 1e-3,

@@ -32,9 +32,8 @@ class ACAI(AutoencoderModel):
         z, r, rec = self.reconstruction_loss(x)
         alpha = 0.5 * torch.rand(len(x), 1, device=x.device)
         mix = self.decoder(alpha * z + (1 - alpha) * z.flip(0))
-        d_mix = self.critic(mix)
-        loss_ae = rec + self.w["adv"] * d_mix.pow(2).mean()
         g = self.w["reg"]
-        loss_d = ((d_mix - alpha[:, 0]).pow(2).mean()
-                  + self.critic((g * x + (1 - g) * r).detach()).pow(2).mean())
+        d_mix, d_real = self.critic(torch.cat([mix, (g * x + (1 - g) * r).detach()])).split(len(x))  # one pass
+        loss_ae = rec + self.w["adv"] * d_mix.pow(2).mean()
+        loss_d = (d_mix - alpha[:, 0]).pow(2).mean() + d_real.pow(2).mean()
         return {"autoencoder": loss_ae, "adversary": loss_d}, {"rec": rec.item(), "critic": loss_d.item()}

@@ -144,10 +144,10 @@ def draw_advai_ae(model, check: bool = True):
     z = torch.zeros(2, model.latent)
     enc, dec, crit = ([_pretty(s) for s in layer_summary(net, inp)]
                       for net, inp in ((model.encoder, x), (model.decoder, z), (model.critic, x)))
-    r = model.correction
-    r_body = ["shared encoder MLP,", f"{len(r.encoder) // 2} hidden \u00d7 {r.encoder[0].out_features} units",
-              "per coordinate i:", f"(z_i, \u03b1) \u2192 {r.encoder[-1].out_features}", "codes summed,",
-              "decoder MLP \u2192 1", f"n_scale = {r.cfg.n_scale:g}"]
+    r = model.correction  # the authors' whole-code module (advai.latent.whole_code)
+    hidden = f"{len(r.embed) // 2} hidden \u00d7 {r.embed[0].out_features:,} units"
+    r_body = ["shared MLP E, " + hidden + ":", f"(z\u2081, 1-\u03b1), (z\u2082, \u03b1) \u2192 {r.embed[-1].out_features} each,",
+              "summed; MLP B \u2192 bias (d)", "MLP g(\u03b1) reweights z\u2081, z\u2082", f"n_scale = {r.n_scale:g}"]
     c = Canvas(13.0, 6.3)
     top, bottom = 3.55, 1.15
     images = c.box(0.75, top, "images", [r"x, x'", f"{model.channels}\u00d7{model.size}\u00d7{model.size}"], GREY)
@@ -156,8 +156,8 @@ def draw_advai_ae(model, check: bool = True):
     g = c.box_right_of(rb, 1.35, top, "Decoder G", dec, BLUE)
     d = c.box_right_of(g, 0.55, top, "Critic $D_A$", crit, GREEN)
     centre = rb.x0 + rb.width / 2
-    dr = c.box(centre, 5.55, "$D_R$ (warm-up only)", ["regresses \u03b1 on latent interpolants,",
-                                                      "0 on prior samples"], GREEN)
+    dr = c.box(centre, 5.55, "$D_R$ (warm-up only)", ["MLP on the whole code, " + hidden + ";",
+                                                      "regresses \u03b1 on latent interpolants, 0 on prior samples"], GREEN)
     prior = c.box(centre, bottom, "prior p(z)", [f"\u03b5 ~ N(0, I_{model.latent})"], GREY)
     targets = c.box(d.x0 + d.width / 2, bottom + 0.35, "$D_A$ targets",
                     ["real mix  \u2192 0", "f(z\u2081,z\u2082,\u03b1) \u2192 \u03b1", "noise mix \u2192 \u03b2",

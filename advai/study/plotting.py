@@ -126,11 +126,13 @@ def grid(nrows: int, ncols: int, size: float = 2.2, **kw):
     return fig, axes
 
 
-def image_rows(ax, images, labels=None, fontsize: float = 9):
-    """Rows of images on one axis, dark on white: ``images`` ``[rows, cols, 1, h, w]`` in [0, 1];
-    ``labels`` (one per row) are written to the left of the rows."""
+def image_rows(ax, images, labels=None, fontsize: float = 9, value_range=(0.0, 1.0)):
+    """Rows of images on one axis, dark on white: ``images`` ``[rows, cols, 1, h, w]`` in
+    ``value_range`` ([0, 1] digits, [-1, 1] lines); ``labels`` (one per row) are written to the
+    left of the rows."""
     r, c, _, h, w = images.shape
-    ax.imshow(images[:, :, 0].permute(0, 2, 1, 3).reshape(r * h, c * w), cmap="gray_r", vmin=0, vmax=1)
+    lo, hi = value_range
+    ax.imshow(images[:, :, 0].permute(0, 2, 1, 3).reshape(r * h, c * w), cmap="gray_r", vmin=lo, vmax=hi)
     ax.set_xticks([])
     labels = list(labels) if labels is not None else [""] * r
     ax.set_yticks([h * i + h // 2 for i in range(r)], labels, fontsize=fontsize)
