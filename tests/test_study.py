@@ -115,3 +115,18 @@ def test_a_density_row_shares_one_colour_scale_and_adds_one_colour_bar():
     images = [ax.images[0] for ax in axes[0] if ax.images]
     assert len(images) == 2 and all(im.get_clim() == (0, vmax) for im in images)
     assert len(fig.axes) == 4  # three panels and one colour bar
+
+
+@pytest.mark.parametrize("profile", ["paper", "quick", "long"])
+def test_learning_curve_budgets_are_snapshots_of_one_run(profile):
+    """Every learning-curve budget is a snapshot step of the full run: sorted, dividing by the
+    snapshot interval, the last one the full run; the paper and long profiles span at least 10x."""
+    from advai.study.autoencoders import snapshot_every
+    from advai.study.profiles import LINES_LONG, resolve
+
+    P = LINES_LONG if profile == "long" else resolve("03_advai_autoencoder", profile)
+    budgets = list(P["budgets"])
+    assert budgets == sorted(set(budgets)) and budgets[-1] == P["steps"]
+    assert all(b % snapshot_every(P) == 0 for b in budgets)
+    if profile != "quick":
+        assert budgets[-1] >= 10 * budgets[0] and len(budgets) >= 4
