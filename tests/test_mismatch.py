@@ -210,3 +210,12 @@ def test_report_and_along_training_on_a_quick_fit():
     rows = mismatch.along_training("ring", it, n=300)
     assert [row["step"] for row in rows] == [0, 20, 40]
     assert all(0 <= row["off_support"] <= 1 and np.isfinite(row["share_left"]) for row in rows)
+
+
+def test_far_off_support_counts_only_codes_beyond_the_distance():
+    kw = dict(n=400, seeds=range(2), n_permutations=0, with_mmd=False)
+    at_zero = mismatch.summarize("nine_discs", "linear", far=0.0, **kw)
+    assert at_zero["off_support_far"] == at_zero["off_support"] > 0.3  # LineIntp's midpoints fill the gaps
+    deep = mismatch.summarize("nine_discs", "linear", far=0.5, **kw)
+    assert 0 < deep["off_support_far"] < deep["off_support"]
+    assert "off_support_far" not in mismatch.summarize("nine_discs", "linear", **kw)

@@ -200,7 +200,7 @@ def _seed_statistics(f, x, x2, n_permutations: int, seed: int, with_mmd: bool) -
 
 def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, seeds=range(10),
               alpha: float = 0.5, model=None, n_permutations: int = 200, level: float = 0.05,
-              with_mmd: bool = True) -> dict:
+              with_mmd: bool = True, far: float | None = None) -> dict:
     """Mismatch at ``alpha`` averaged over ``seeds``, next to the equally averaged noise floor.
 
     Per seed: ``n`` interpolants vs ``n`` fresh prior samples (energy distance, MMD unless
@@ -209,7 +209,9 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
     fraction of seeds whose permutation test does *not* reject equality at ``level``
     (``pass_rate``), and the measures that do not depend on ``n``: the bias-corrected energy
     distance (:func:`energy_distance_unbiased`, mean ``energy_u`` and its standard deviation over
-    seeds ``energy_u_std``) and the off-support mass of the interpolants (:func:`off_support_mass`).
+    seeds ``energy_u_std``) and the off-support mass of the interpolants (:func:`off_support_mass`);
+    with ``far`` also ``off_support_far``, the share farther than ``far`` from the support (the
+    same interpolants), which tells codes deep in a gap from codes just past a rim.
     """
     p = get_prior(prior)
     rows = []
@@ -218,14 +220,15 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
         f = interpolant_sample(p.name, n, dim, alpha, method, g, model)
         x, x2 = p.sample(n, dim, g), p.sample(n, dim, g)
         check_finite("interpolants", f)
-        rows.append(_seed_statistics(f, x, x2, n_permutations, int(s), with_mmd) + (off_support_mass(p.name, f),))
-    e, ef, m, mf, pv, eu, off = np.array(rows).T
+        rows.append(_seed_statistics(f, x, x2, n_permutations, int(s), with_mmd) + (off_support_mass(p.name, f),)
+                    + ((off_support_mass(p.name, f, far),) if far is not None else ()))
+    e, ef, m, mf, pv, eu, off, *off_far = np.array(rows).T
     return {"prior": p.name, "method": method, "dim": p.check_dim(dim), "alpha": alpha, "n": n,
             "seeds": len(rows), "energy": e.mean(), "energy_floor": ef.mean(), "energy_ratio": e.mean() / ef.mean(),
             "mmd": m.mean(), "mmd_floor": mf.mean(), "mmd_ratio": m.mean() / mf.mean(),
             "perm_p_median": float(np.median(pv)), "pass_rate": float((pv > level).mean()),
             "energy_u": eu.mean(), "energy_u_std": eu.std(ddof=1) if len(eu) > 1 else np.nan,
-            "off_support": off.mean()}
+            "off_support": off.mean(), **({"off_support_far": off_far[0].mean()} if far is not None else {})}
 
 
 def share_left(method_energy_u: float, linear_energy_u: float) -> float:

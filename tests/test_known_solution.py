@@ -1,0 +1,81 @@
+"""The tournament snap: an exact, gap-free interpolation of the nine discs, and fits started from it."""
+import pytest
+import torch
+
+from advai.evaluate import mismatch
+from advai.latent.known_solution import (AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap, snap_jump,
+                                         tournament_snap)
+from advai.latent.correction import DEFAULTS
+from advai.latent.priors import NINE_DISC_CENTRES, get_prior
+
+SMALL = dict(hidden=16, layers=2, n_scale=1.0)
+WIDER = dict(hidden=64, layers=2, n_scale=1.0)
+
+
+def pairs(n, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    prior = get_prior("nine_discs")
+    return prior.sample(n, 2, g), prior.sample(n, 2, g)
+
+
+def test_every_disc_beats_exactly_four_others_and_the_jump_is_antisymmetric():
+    i, j = torch.meshgrid(torch.arange(9), torch.arange(9), indexing="ij")
+    jump = snap_jump(i, j)
+    assert torch.equal(jump.diagonal(), torch.full((9,), 0.5))
+    assert torch.allclose(jump + jump.T, torch.ones(9, 9))  # alpha*(i, j) = 1 - alpha*(j, i)
+    assert ((jump == 0.75).sum(1) == 4).all() and ((jump == 0.25).sum(1) == 4).all()
+    with pytest.raises(ValueError, match="odd"):
+        snap_jump(i, j, modes=4)
+
+
+def test_disc_index_finds_the_centre():
+    assert torch.equal(disc_index(NINE_DISC_CENTRES + 0.3), torch.arange(9))
+
+
+def test_the_snap_is_an_interpolation_on_the_support_and_symmetric():
+    z1, z2 = pairs(500)
+    assert torch.equal(tournament_snap(z1, z2, torch.zeros(500, 1)), z1)
+    assert torch.equal(tournament_snap(z1, z2, torch.ones(500, 1)), z2)
+    for a in (0.1, 0.3, 0.6, 0.9):  # away from the jumps at 1/4, 1/2, 3/4
+        t = tournament_snap(z1, z2, torch.full((500, 1), a))
+        assert torch.equal(t, tournament_snap(z2, z1, torch.full((500, 1), 1 - a)))
+        assert mismatch.off_support_mass("nine_discs", t) == 0.0
+
+
+@pytest.mark.parametrize("alpha", [0.4, 0.6])
+def test_the_snap_keeps_every_disc_at_one_ninth(alpha):
+    """Between the jumps the values sit at the winners' endpoints; a tournament that is not regular
+    (a disc winning more than four pairings) would overfill some discs. Chi-square at n = 90,000."""
+    z1, z2 = pairs(90_000, seed=1)
+    counts = torch.bincount(disc_index(tournament_snap(z1, z2, torch.full((90_000, 1), alpha))), minlength=9)
+    chi2 = float(((counts - 10_000.0) ** 2 / 10_000.0).sum())
+    assert chi2 < 26.1  # the 0.999 quantile of chi-square with 8 degrees of freedom
+    # and LineIntp's midpoints would not: the centre disc collects far more than a ninth
+    lin = disc_index(0.5 * (z1 + z2))
+    assert torch.bincount(lin, minlength=9)[4] > 15_000
+
+
+def test_r_fitted_to_the_snap_learns_it_and_is_cached(tmp_path):
+    it = fit_snap(steps=1000, seed=0, cache=tmp_path, progress=False, **WIDER)
+    z1, z2 = pairs(2000, seed=2)
+    a = torch.full((2000, 1), 0.4)
+    lin_err = (0.6 * z1 + 0.4 * z2 - tournament_snap(z1, z2, a)).norm(dim=1).mean()
+    fit_err = (it(z1, z2, a) - tournament_snap(z1, z2, a)).norm(dim=1).mean()
+    assert fit_err < 0.5 * lin_err  # half LineIntp's distance from the snap after a short fit (measured: 0.34)
+    again = fit_snap(steps=1000, seed=0, cache=tmp_path, progress=False, **WIDER)
+    assert all(torch.equal(p, q) for p, q in zip(it.parameters(), again.parameters()))
+
+
+def test_training_from_the_snap_starts_at_the_snap_fit(tmp_path):
+    snap = fit_snap(steps=20, seed=3, cache=tmp_path, progress=False, **SMALL)
+    hp = {**DEFAULTS, **SMALL}
+    torch.manual_seed(3)
+    model = AdvAIFromSnap(_config(hp), hp, snap_steps=20)
+    model.prepare(seed=3, cache=tmp_path, resume=True, progress=False)
+    assert all(torch.equal(p, q) for p, q in zip(model.correction.parameters(), snap.correction.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(model.average.parameters(), snap.correction.parameters()))
+    for objective in ("adversarial", "mmd"):
+        it = fit_from_snap(objective, steps=5, snap_steps=20, seed=3, cache=tmp_path, progress=False, **SMALL)
+        z1, z2 = pairs(10)
+        assert torch.allclose(it(z1, z2, 0.0), z1) and torch.allclose(it(z1, z2, 1.0), z2)
+    assert len(list(tmp_path.glob("*.pt"))) == 3  # one snap fit shared by both, then one run each
