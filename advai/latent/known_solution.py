@@ -43,8 +43,8 @@ import torch
 
 from ..train import fit
 from .correction import DEFAULTS, AdvAIConfig, AdvAITraining, OracleTraining, update_average
-from .interpolator import AdvAIInterpolator
-from .priors import NINE_DISC_CENTRES, get_prior
+from .interpolator import AdvAIInterpolator, make_sampler
+from .priors import NINE_DISC_CENTRES
 
 #: Optimizer settings of the regression onto the snap (a supervised fit converges faster than the
 #: game, so a larger step size than AdvAI's 1e-4).
@@ -93,13 +93,14 @@ class SnapRegression(OracleTraining):
         return {"loss_R": loss.item()}
 
 
-def _sampler():
-    prior = get_prior("nine_discs")
-    return lambda n: prior.sample(n, 2)
-
-
 def _config(hp: dict) -> AdvAIConfig:
     return AdvAIConfig(dim=2, mode="joint", hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
+
+
+def _interpolator(cfg: AdvAIConfig, trained) -> AdvAIInterpolator:
+    """The interpolator a finished fit returns: R's moving average, its history and configuration."""
+    return AdvAIInterpolator(cfg, trained.average, history=trained.history,
+                             meta=dict(trained.fit_config, fit_seconds=trained.fit_seconds))
 
 
 def fit_snap(steps: int = 3000, seed: int = 0, cache=None, resume: bool = True, progress: bool = True,
@@ -109,13 +110,12 @@ def fit_snap(steps: int = 3000, seed: int = 0, cache=None, resume: bool = True, 
     steps with :data:`SNAP_TRAIN`; returns the interpolator (R's moving average)."""
     hp = {**DEFAULTS, **hparams, **SNAP_TRAIN}
     cfg = _config(hp)
-    sample = _sampler()
+    sample = make_sampler("nine_discs", 2)[0]
     trained = fit(lambda: SnapRegression(cfg, hp), lambda: (sample(2 * hp["batch_size"]),),
                   {"kind": "advai-snap", "sampler": "nine_discs", "model": asdict(cfg)}, SNAP_TRAIN,
                   code=(SnapRegression, fit_snap), steps=steps, seed=seed, cache=cache, resume=resume,
                   progress=progress, device="cpu", desc="R fitted to the tournament snap")
-    return AdvAIInterpolator(cfg, trained.average, history=trained.history,
-                             meta=dict(trained.fit_config, fit_seconds=trained.fit_seconds))
+    return _interpolator(cfg, trained)
 
 
 class _FromSnap:
@@ -153,7 +153,7 @@ def fit_from_snap(objective: str = "adversarial", steps: int = 3000, snap_steps:
     :func:`advai.fit_advai`, but starting from R fitted to the tournament snap for ``snap_steps``."""
     hp = {**DEFAULTS, **hparams}
     cfg = _config(hp)
-    sample = _sampler()
+    sample = make_sampler("nine_discs", 2)[0]
     if objective == "adversarial":
         build, draws = (lambda: AdvAIFromSnap(cfg, hp, snap_steps)), 2
     else:
@@ -163,5 +163,4 @@ def fit_from_snap(objective: str = "adversarial", steps: int = 3000, snap_steps:
     trained = fit(build, lambda: (sample(draws * hp["batch_size"]),), identity, hp,
                   code=(AdvAIFromSnap, OracleFromSnap, fit_from_snap), steps=steps, seed=seed, cache=cache,
                   resume=resume, progress=progress, device="cpu", desc=f"{objective} from the snap")
-    return AdvAIInterpolator(cfg, trained.average, history=trained.history,
-                             meta=dict(trained.fit_config, fit_seconds=trained.fit_seconds))
+    return _interpolator(cfg, trained)
