@@ -19,7 +19,6 @@ recorded in ``figures/timings.json`` (and the timings table) under ``scripts/lin
 and the README's quoted tables are refreshed. About 20 minutes on 2 CPU cores.
 """
 import argparse
-import json
 import time
 
 import matplotlib.pyplot as plt
@@ -30,13 +29,12 @@ from advai import data
 from advai.evaluate import lines as lines_benchmark
 from advai.evaluate.decoding import decode_paths
 from advai.evaluate.summary import mean_and_interval, paired_tests
-from advai.files import atomic_path, cache_dir, project_root
+from advai.files import cache_dir
 from advai.models import LABELS, TRAIN, at_step
-from advai.study import plotting, readme
+from advai.study import plotting
 from advai.study.autoencoders import fit_autoencoder
-from advai.study.outputs import Run, record_timings, timings_markdown
+from advai.study.outputs import Run
 from advai.study.profiles import LINES_LONG, resolve
-from advai.train import runs_used
 
 NAME = "scripts/lines_long.py"
 
@@ -102,13 +100,7 @@ def main():
         ax.legend(fontsize=8.5)
     fig.suptitle(f"Long profile (scripts/lines_long.py): mean and 95 % interval over {P['n_seeds']} seeds", fontsize=10)
     run.savefig(fig, "fig-lines-long")
-    record_timings(run.out, NAME, "notebook_s", round(time.perf_counter() - t0, 1))
-    for key, status in (("models trained", "trained"), ("models read back", "read back")):
-        record_timings(run.out, NAME, key, sum(r["status"].startswith(status) for r in runs_used()))
-    with atomic_path(run.out / "timings.md") as tmp:
-        tmp.write_text(timings_markdown(json.loads((run.out / "timings.json").read_text())))
-    if args.figures is None and (project_root() / "README.md").is_file():
-        readme.quote(project_root() / "README.md", run.out)  # the README quotes the new tables
+    run.finish_script(time.perf_counter() - t0, refresh_readme=args.figures is None)
     print(table.round(5).to_string(index=False))
     print(tests.round(5).to_string(index=False))
 

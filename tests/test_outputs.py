@@ -168,3 +168,15 @@ def test_timings_markdown_states_the_time_and_what_was_cached():
     assert lines[2] == "| 01_a | 1 min 0 s | ? | ? |"  # no counts recorded: unknown, not zero
     assert lines[3] == "| 02_b | 11 min 40 s | 3 | 19 |"
     assert len(lines) == 4  # a notebook without a finished run has no row
+
+
+def test_finish_script_records_time_and_only_its_own_models(tmp_path, monkeypatch):
+    from advai import train
+    monkeypatch.setattr(train, "_RUNS", [{"run": "before", "status": "trained"}])
+    run = Run("scripts/x.py", "long", 0, out_dir=tmp_path)
+    train._RUNS.extend([{"run": "a", "status": "trained"}, {"run": "b", "status": "read back"},
+                        {"run": "c", "status": "resumed at step 5"}])
+    run.finish_script(61.26, refresh_readme=False)
+    t = json.loads((tmp_path / "timings.json").read_text())["scripts/x.py"]
+    assert t == {"notebook_s": 61.3, "models trained": 1, "models read back": 1}  # "before" is not this run's
+    assert "| scripts/x.py | 1 min 1 s | 1 | 1 |" in (tmp_path / "timings.md").read_text()

@@ -141,6 +141,20 @@ class Run:
         """Record wall-clock seconds (a number or a dict of them) in ``timings.json``, not in a table."""
         record_timings(self.out, self.notebook, key, seconds)
 
+    def finish_script(self, seconds: float, refresh_readme: bool) -> None:
+        """End of a script run outside ``make figures`` (``scripts/``): record its wall time and the
+        models it trained or read back in ``timings.json`` and ``timings.md``, and, when it wrote
+        into the study's ``figures/`` (``refresh_readme``), refresh the README's quoted tables."""
+        self.save_timings("notebook_s", round(float(seconds), 1))
+        mine = runs_used()[self._runs_before:]
+        for key, status in (("models trained", "trained"), ("models read back", "read back")):
+            self.save_timings(key, sum(r["status"].startswith(status) for r in mine))
+        with atomic_path(self.out / "timings.md") as tmp:
+            tmp.write_text(timings_markdown(json.loads((self.out / "timings.json").read_text())))
+        if refresh_readme and (project_root() / "README.md").is_file():
+            from .readme import quote
+            quote(project_root() / "README.md", self.out)
+
     def save_table(self, df, name: str, float_format: str = "%.4g"):
         """Save a pandas DataFrame as ``<name>.csv`` and ``<name>.md``; returns the paths."""
         csv, md = self.out / f"{name}.csv", self.out / f"{name}.md"
