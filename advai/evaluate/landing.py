@@ -1,0 +1,77 @@
+r"""Where interpolants of the nine discs land, by how far apart their endpoints' discs are.
+
+The off-support mass says *how many* in-between codes fall into the gaps; this says *which
+pairs* put them there and where the others go. A pair :math:`(z_1, z_2)` on discs :math:`i, j`
+(grid positions :math:`c_i, c_j \in \{-3, 0, 3\}^2`) has the grid offset
+:math:`(|\Delta x|, |\Delta y|) / 3`, sorted; its *kind* names it and says where LineIntp's
+midpoint :math:`(z_1 + z_2)/2` falls (it lies within one unit of :math:`(c_i + c_j)/2`):
+
+=============  =========  ==========================================================
+offset         kind       LineIntp's midpoint
+=============  =========  ==========================================================
+(0, 0)         same disc  in the disc (a disc is convex)
+(1, 0)         side       mostly in the gap between the two discs
+(1, 1)         diagonal   in the gap between four discs
+(2, 0)         two apart  on the disc between them
+(2, 1)         knight     mostly in a gap
+(2, 2)         corners    on the centre disc
+=============  =========  ==========================================================
+
+Of :math:`81` ordered disc pairs, 9 are ``same disc``, 24 ``side``, 16 ``diagonal``, 12
+``two apart``, 16 ``knight`` and 4 ``corners``. An interpolant :math:`f` *lands* in a gap
+(farther than the prior's tolerance from every disc), on :math:`z_1`'s disc, on :math:`z_2`'s
+disc, or on a third disc. At :math:`\alpha = 1/2` a symmetric interpolator (AdvAI's R is one)
+gives :math:`f(z_1, z_2) = f(z_2, z_1)`, so it cannot simply stay with the first endpoint: a pair
+of different discs that lands on an endpoint's disc has been assigned to one of the two by a rule
+that ignores their order.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from ..latent.priors import NINE_DISC_CENTRES, get_prior
+
+#: Sorted grid offset (in disc spacings) -> the kind's name, in order of distance.
+PAIR_KINDS = {(0, 0): "same disc", (1, 0): "side", (1, 1): "diagonal", (2, 0): "two apart", (2, 1): "knight",
+              (2, 2): "corners"}
+LANDINGS = ("gap", "z1's disc", "z2's disc", "third disc")
+SPACING = 3.0
+
+
+def disc_of(z: torch.Tensor) -> torch.Tensor:
+    """Index (into :data:`~advai.latent.priors.NINE_DISC_CENTRES`) of the nearest disc centre, per row."""
+    return torch.cdist(z, NINE_DISC_CENTRES.to(z)).argmin(1)
+
+
+def pair_kind(z1: torch.Tensor, z2: torch.Tensor) -> list[str]:
+    """The kind (:data:`PAIR_KINDS`) of every pair of nine-disc codes ``z1``, ``z2`` [n, 2]."""
+    offset = ((NINE_DISC_CENTRES[disc_of(z1)] - NINE_DISC_CENTRES[disc_of(z2)]).abs() / SPACING).round().long()
+    big, small = offset.max(1).values.tolist(), offset.min(1).values.tolist()
+    return [PAIR_KINDS[(b, s)] for b, s in zip(big, small)]
+
+
+def landing(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> list[str]:
+    """Where every interpolant ``f`` lands (:data:`LANDINGS`): in a gap, on z1's disc, on z2's
+    disc (z1's when both are the same disc) or on a third disc."""
+    for name, t in (("z1", z1), ("z2", z2), ("f", f)):
+        if t.ndim != 2 or t.shape[1] != 2 or len(t) != len(z1):
+            raise ValueError(f"{name} must have shape [n, 2] like z1, got {tuple(t.shape)}")
+    prior = get_prior("nine_discs")
+    gap = prior.distance_to_support(f) > prior.tolerance
+    k = disc_of(f)
+    code = torch.where(gap, 0, torch.where(k == disc_of(z1), 1, torch.where(k == disc_of(z2), 2, 3)))
+    return [LANDINGS[c] for c in code.tolist()]
+
+
+def landing_table(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> pd.DataFrame:
+    """One row per pair kind present: its share of the pairs, the share of its interpolants in each
+    of :data:`LANDINGS`, and its contribution to the off-support mass (share of pairs x share in a
+    gap; the contributions add up to the off-support mass of ``f``)."""
+    df = pd.DataFrame({"pair kind": pair_kind(z1, z2), "lands": landing(z1, z2, f)})
+    shares = pd.crosstab(df["pair kind"], df["lands"], normalize="index").reindex(columns=list(LANDINGS), fill_value=0.0)
+    kinds = [k for k in PAIR_KINDS.values() if k in shares.index]
+    out = shares.loc[kinds].rename_axis(columns=None).reset_index()
+    out.insert(1, "share of pairs", df["pair kind"].value_counts(normalize=True).loc[kinds].values)
+    out["off-support contribution"] = out["share of pairs"] * out["gap"]
+    return out
