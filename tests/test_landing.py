@@ -44,3 +44,19 @@ def test_landing_table_adds_up_and_linear_midpoints_of_far_pairs_stay_on_a_disc(
     assert t.loc["diagonal", "gap"] == 1.0  # within 1 of (1.5, 1.5): at least 2.12 - 1 > 1 from every centre
     # the endpoint itself never leaves its disc, and lands on z1's disc by definition
     assert landing.landing_table(z1, z2, z1)["z1's disc"].eq(1.0).all()
+
+
+def test_main_disc_share_tells_an_assignment_from_a_split():
+    p = get_prior("nine_discs")
+    g = torch.Generator().manual_seed(1)
+    z1, z2 = p.sample(6000, 2, g), p.sample(6000, 2, g)
+    assert landing.on_main_disc(z1, z2, z1).eq(1).all()  # every block sent to z1's disc: an assignment
+    coin = torch.rand(6000, 1, generator=g) < 0.5
+    split = landing.landing_table(z1, z2, torch.where(coin, z1, z2)).set_index("pair kind")
+    assert split.loc["same disc", "on its block's main disc"] == 1.0
+    # blocks of two discs split half and half: about half on the main disc (a bit more: the main
+    # disc is the larger half of each block)
+    assert 0.5 <= split.loc["side", "on its block's main disc"] < 0.56
+    mid = landing.landing_table(z1, z2, 0.5 * (z1 + z2)).set_index("pair kind")
+    assert mid.loc["diagonal", "on its block's main disc"] == 0.0  # all in the gap
+    assert (mid.loc[["two apart", "corners"], "on its block's main disc"] == 1.0).all()

@@ -64,14 +64,30 @@ def landing(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> list[str]:
     return [LANDINGS[c] for c in code.tolist()]
 
 
+def on_main_disc(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """Per interpolant: 1 if it lands on its *block's main disc*, else 0. A block is the set of pairs
+    with the same ordered discs (i, j); its main disc is the disc that receives most of the block's
+    interpolants (interpolants in a gap count for none). A block sent wholly to one disc scores 1
+    everywhere; one spread over two discs half and half scores 1/2."""
+    prior = get_prior("nine_discs")
+    k = torch.where(prior.distance_to_support(f) > prior.tolerance, -1, disc_of(f))
+    block = disc_of(z1) * 9 + disc_of(z2)
+    counts = torch.zeros(81, 10, dtype=torch.long).index_put_((block, k + 1), torch.ones_like(k), accumulate=True)
+    main = counts[:, 1:].argmax(1)  # most common disc of each block, gaps left out
+    return ((k == main[block]) & (k >= 0)).double()
+
+
 def landing_table(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> pd.DataFrame:
     """One row per pair kind present: its share of the pairs, the share of its interpolants in each
-    of :data:`LANDINGS`, and its contribution to the off-support mass (share of pairs x share in a
-    gap; the contributions add up to the off-support mass of ``f``)."""
-    df = pd.DataFrame({"pair kind": pair_kind(z1, z2), "lands": landing(z1, z2, f)})
+    of :data:`LANDINGS`, the share on their block's main disc (:func:`on_main_disc`), and its
+    contribution to the off-support mass (share of pairs x share in a gap; the contributions add
+    up to the off-support mass of ``f``)."""
+    df = pd.DataFrame({"pair kind": pair_kind(z1, z2), "lands": landing(z1, z2, f),
+                       "main": on_main_disc(z1, z2, f).numpy()})
     shares = pd.crosstab(df["pair kind"], df["lands"], normalize="index").reindex(columns=list(LANDINGS), fill_value=0.0)
     kinds = [k for k in PAIR_KINDS.values() if k in shares.index]
     out = shares.loc[kinds].rename_axis(columns=None).reset_index()
     out.insert(1, "share of pairs", df["pair kind"].value_counts(normalize=True).loc[kinds].values)
+    out["on its block's main disc"] = df.groupby("pair kind")["main"].mean().loc[kinds].values
     out["off-support contribution"] = out["share of pairs"] * out["gap"]
     return out
