@@ -41,15 +41,9 @@ MEASURES = ["share left", "off support", "off support (alpha avg)", "pass rate n
 
 def fit_jobs(P: dict, keys, fit_seeds: int) -> dict:
     """``{(key, seed): fit_advai keyword arguments}``: notebook 2's headline fit of each prior
-    (its ``fit_job``: steps from the profile, snapshots for 2-D joint fits) with another seed."""
-    jobs = {}
-    for key in keys:
-        prior, dim, mode, extra = profiles.ADVAI_FITS[key]
-        steps = P["steps"].get(key, P["steps"]["default"])
-        snap = P["snapshot_every"] if mode == "joint" and dim == 2 else None
-        for s in range(fit_seeds):
-            jobs[(key, s)] = dict(sampler=prior, dim=dim, mode=mode, steps=steps, seed=s, snapshot_every=snap, **extra)
-    return dict(sorted(jobs.items(), key=lambda kv: -kv[1]["steps"]))  # longest first
+    (:func:`advai.study.profiles.advai_fit_job`) with fit seeds 0..fit_seeds-1, longest first."""
+    jobs = {(key, s): profiles.advai_fit_job(key, P, s) for key in keys for s in range(fit_seeds)}
+    return dict(sorted(jobs.items(), key=lambda kv: -kv[1]["steps"]))
 
 
 def score(P: dict, key: str, model, linear: dict) -> dict:

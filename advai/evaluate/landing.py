@@ -30,6 +30,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from ..latent.known_solution import disc_index
 from ..latent.priors import NINE_DISC_CENTRES, get_prior
 
 #: Sorted grid offset (in disc spacings) -> the kind's name, in order of distance.
@@ -39,14 +40,16 @@ LANDINGS = ("gap", "z1's disc", "z2's disc", "third disc")
 SPACING = 3.0
 
 
-def disc_of(z: torch.Tensor) -> torch.Tensor:
-    """Index (into :data:`~advai.latent.priors.NINE_DISC_CENTRES`) of the nearest disc centre, per row."""
-    return torch.cdist(z, NINE_DISC_CENTRES.to(z)).argmin(1)
+def landed_disc(f: torch.Tensor) -> torch.Tensor:
+    """Per interpolant ``f`` [n, 2]: the index of the disc it lies on, or -1 in a gap (farther than
+    the prior's tolerance from every disc)."""
+    prior = get_prior("nine_discs")
+    return torch.where(prior.distance_to_support(f) > prior.tolerance, -1, disc_index(f))
 
 
 def pair_kind(z1: torch.Tensor, z2: torch.Tensor) -> list[str]:
     """The kind (:data:`PAIR_KINDS`) of every pair of nine-disc codes ``z1``, ``z2`` [n, 2]."""
-    offset = ((NINE_DISC_CENTRES[disc_of(z1)] - NINE_DISC_CENTRES[disc_of(z2)]).abs() / SPACING).round().long()
+    offset = ((NINE_DISC_CENTRES[disc_index(z1)] - NINE_DISC_CENTRES[disc_index(z2)]).abs() / SPACING).round().long()
     big, small = offset.max(1).values.tolist(), offset.min(1).values.tolist()
     return [PAIR_KINDS[(b, s)] for b, s in zip(big, small)]
 
@@ -57,10 +60,8 @@ def landing(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> list[str]:
     for name, t in (("z1", z1), ("z2", z2), ("f", f)):
         if t.ndim != 2 or t.shape[1] != 2 or len(t) != len(z1):
             raise ValueError(f"{name} must have shape [n, 2] like z1, got {tuple(t.shape)}")
-    prior = get_prior("nine_discs")
-    gap = prior.distance_to_support(f) > prior.tolerance
-    k = disc_of(f)
-    code = torch.where(gap, 0, torch.where(k == disc_of(z1), 1, torch.where(k == disc_of(z2), 2, 3)))
+    k = landed_disc(f)
+    code = torch.where(k < 0, 0, torch.where(k == disc_index(z1), 1, torch.where(k == disc_index(z2), 2, 3)))
     return [LANDINGS[c] for c in code.tolist()]
 
 
@@ -69,9 +70,8 @@ def on_main_disc(z1: torch.Tensor, z2: torch.Tensor, f: torch.Tensor) -> torch.T
     with the same ordered discs (i, j); its main disc is the disc that receives most of the block's
     interpolants (interpolants in a gap count for none). A block sent wholly to one disc scores 1
     everywhere; one spread over two discs half and half scores 1/2."""
-    prior = get_prior("nine_discs")
-    k = torch.where(prior.distance_to_support(f) > prior.tolerance, -1, disc_of(f))
-    block = disc_of(z1) * 9 + disc_of(z2)
+    k = landed_disc(f)
+    block = disc_index(z1) * 9 + disc_index(z2)
     counts = torch.zeros(81, 10, dtype=torch.long).index_put_((block, k + 1), torch.ones_like(k), accumulate=True)
     main = counts[:, 1:].argmax(1)  # most common disc of each block, gaps left out
     return ((k == main[block]) & (k >= 0)).double()

@@ -76,6 +76,17 @@ ADVAI_FITS = {
     "two_discs": ("two_discs", 2, "joint", MULTIMODAL),
     "two_rings": ("two_rings", 2, "joint", MULTIMODAL),
 }
+def advai_fit_job(key: str, P: dict, seed: int) -> dict:
+    """The :func:`advai.fit_advai` keyword arguments of notebook 2's headline fit of prior ``key``
+    (:data:`ADVAI_FITS`) under the notebook's profile settings ``P`` with fit seed ``seed``: steps
+    from ``P["steps"]`` (its ``default`` unless the prior has its own), snapshots every
+    ``P["snapshot_every"]`` steps for the 2-D joint fits (fig-advai-steps follows them)."""
+    prior, dim, mode, extra = ADVAI_FITS[key]
+    snap = P["snapshot_every"] if mode == "joint" and dim == 2 else None
+    return dict(sampler=prior, dim=dim, mode=mode, steps=P["steps"].get(key, P["steps"]["default"]), seed=seed,
+                snapshot_every=snap, **extra)
+
+
 #: Priors that appear nowhere else in the study: the generalisation test (goal: share left <= 2%).
 HELD_OUT = ("two_discs", "two_rings")
 #: Priors with gaps or holes, where the off-support mass is a goal (<= 1% at alpha = 0.5).
