@@ -15,7 +15,10 @@ with the floor at the same sample size; a method is "matched" when it sits near 
 A ratio to the floor grows with n for any real mismatch, so the measures that do not depend
 on n are :func:`energy_distance_unbiased` (U-statistic; expectation 0 for an exact method),
 :func:`share_left` (a method's unbiased energy over LineIntp's), permutation-test pass rates at
-a stated n, and :func:`off_support_mass` (share of codes where the prior has no mass).
+a stated n, and :func:`off_support_mass` (share of codes where the prior has no mass). A local
+check beside them: the pass rate of a nearest-neighbour classifier two-sample test
+(:func:`advai.evaluate.classifier_test.knn_two_sample_test`), which sees mass piled up on rims
+and in gaps that the energy distance, weighing the whole spread, barely registers.
 
 Between interpolants and the prior: :func:`at_alpha` (one coefficient), :func:`curve` and
 :func:`off_support_curve` (a grid of them, fresh draws per alpha), :func:`summarize` (averaged
@@ -32,6 +35,7 @@ from ..checks import as_tensor, check_choice, check_finite, check_positive_int
 from ..distances import MMD_BANDWIDTHS, energy_from_distances, energy_squared, mmd_squared
 from ..latent.interpolation import interpolate
 from ..latent.priors import get_prior
+from .classifier_test import knn_two_sample_test
 
 METRICS = ("energy", "mmd", "sliced_wasserstein")
 
@@ -200,7 +204,7 @@ def _seed_statistics(f, x, x2, n_permutations: int, seed: int, with_mmd: bool) -
 
 def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, seeds=range(10),
               alpha: float = 0.5, model=None, n_permutations: int = 200, level: float = 0.05,
-              with_mmd: bool = True, far: float | None = None) -> dict:
+              with_mmd: bool = True, far: float | None = None, classifier: bool = False) -> dict:
     """Mismatch at ``alpha`` averaged over ``seeds``, next to the equally averaged noise floor.
 
     Per seed: ``n`` interpolants vs ``n`` fresh prior samples (energy distance, MMD unless
@@ -211,10 +215,14 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
     distance (:func:`energy_distance_unbiased`, mean ``energy_u`` and its standard deviation over
     seeds ``energy_u_std``) and the off-support mass of the interpolants (:func:`off_support_mass`);
     with ``far`` also ``off_support_far``, the share farther than ``far`` from the support (the
-    same interpolants), which tells codes deep in a gap from codes just past a rim.
+    same interpolants), which tells codes deep in a gap from codes just past a rim. With
+    ``classifier`` also the nearest-neighbour classifier test on the same interpolants and prior
+    samples (:func:`~advai.evaluate.classifier_test.knn_two_sample_test`, split by the seed):
+    its mean held-out accuracy ``c2st_accuracy`` and the share of seeds it does not reject at
+    ``level``, ``c2st_pass_rate``.
     """
     p = get_prior(prior)
-    rows = []
+    rows, tests = [], []
     for s in seeds:
         g = torch.Generator().manual_seed(10_000 + int(s))
         f = interpolant_sample(p.name, n, dim, alpha, method, g, model)
@@ -222,13 +230,21 @@ def summarize(prior: str, method: str, dim: int | None = None, n: int = 4000, se
         check_finite("interpolants", f)
         rows.append(_seed_statistics(f, x, x2, n_permutations, int(s), with_mmd) + (off_support_mass(p.name, f),)
                     + ((off_support_mass(p.name, f, far),) if far is not None else ()))
+        if classifier:
+            tests.append(knn_two_sample_test(f, x, seed=int(s)))
     e, ef, m, mf, pv, eu, off, *off_far = np.array(rows).T
     return {"prior": p.name, "method": method, "dim": p.check_dim(dim), "alpha": alpha, "n": n,
             "seeds": len(rows), "energy": e.mean(), "energy_floor": ef.mean(), "energy_ratio": e.mean() / ef.mean(),
             "mmd": m.mean(), "mmd_floor": mf.mean(), "mmd_ratio": m.mean() / mf.mean(),
             "perm_p_median": float(np.median(pv)), "pass_rate": float((pv > level).mean()),
             "energy_u": eu.mean(), "energy_u_std": eu.std(ddof=1) if len(eu) > 1 else np.nan,
-            "off_support": off.mean(), **({"off_support_far": off_far[0].mean()} if far is not None else {})}
+            "off_support": off.mean(), **({"off_support_far": off_far[0].mean()} if far is not None else {}),
+            **(_classifier_summary(tests, level) if classifier else {})}
+
+
+def _classifier_summary(tests: list[tuple[float, float]], level: float) -> dict:
+    accuracy, p = np.array(tests).T
+    return {"c2st_accuracy": float(accuracy.mean()), "c2st_pass_rate": float((p > level).mean())}
 
 
 def share_left(method_energy_u: float, linear_energy_u: float) -> float:
@@ -249,13 +265,17 @@ def report(prior: str, method: str, dim: int | None = None, model=None, n: int =
     :func:`summarize` at alpha = 0.5 with ``n`` a side over ``seeds`` (energy only: bias-corrected
     and its spread, V-statistic with floors averaged over the seeds, permutation pass rate
     ``pass_rate``), the pass rate at ``n_small`` a side over as many other seeds
-    (``pass_rate_small``) and the off-support mass averaged over ``alphas``
-    (``off_support_avg``, :func:`off_support_curve`, ``n_alpha`` points per alpha)."""
+    (``pass_rate_small``), the off-support mass averaged over ``alphas``
+    (``off_support_avg``, :func:`off_support_curve`, ``n_alpha`` points per alpha), and the
+    nearest-neighbour classifier test on the same draws: held-out accuracy and pass rate at ``n``
+    (``c2st_accuracy``, ``c2st_pass_rate``) and at ``n_small`` (``c2st_accuracy_small``,
+    ``c2st_pass_rate_small``)."""
     seeds = list(seeds)
-    r = summarize(prior, method, dim, n, seeds, 0.5, model, n_permutations, with_mmd=False)
+    r = summarize(prior, method, dim, n, seeds, 0.5, model, n_permutations, with_mmd=False, classifier=True)
     small = summarize(prior, method, dim, n_small, [1000 + s for s in seeds], 0.5, model, n_permutations,
-                      with_mmd=False)
-    r.update(n_small=n_small, pass_rate_small=small["pass_rate"],
+                      with_mmd=False, classifier=True)
+    r.update(n_small=n_small, pass_rate_small=small["pass_rate"], c2st_accuracy_small=small["c2st_accuracy"],
+             c2st_pass_rate_small=small["c2st_pass_rate"],
              off_support_avg=float(off_support_curve(prior, method, alphas, n_alpha, dim, seeds[0], model).mean()))
     return {k: v for k, v in r.items() if not k.startswith("mmd")}
 
