@@ -9,13 +9,15 @@ mode, settings, paper-profile steps; seed 0 *is* the notebook's fit and is read 
 run cache when it is there) and scores each fit exactly as notebook 2's tab-mismatch does
 (:func:`advai.evaluate.mismatch.report`: alpha = 0.5, n = 4,000 a side over evaluation seeds
 0-4, pass rates at n = 1,000 and 4,000, off-support mass at alpha = 0.5 and averaged over
-alpha). It writes, into ``figures/`` with manifest entries of profile ``fit-seeds``:
+alpha, the nearest-neighbour classifier test's accuracy at n = 4,000 and pass rate at n = 1,000).
+It writes, into ``figures/`` with manifest entries of profile ``fit-seeds``:
 
 * ``tab-advai-fit-seeds-runs``: one row per prior and fit seed;
 * ``tab-advai-fit-seeds``: per prior, the mean over fit seeds with its 95 % Student-t interval,
   the smallest and largest fit, and how many fits meet notebook 2's goals (share of LineIntp's
   mismatch left <= 1 %, 2 % on the held-out priors; off support <= 1 % on the gapped priors;
-  pass at n = 1,000 on at least half the evaluation seeds).
+  pass at n = 1,000 on at least half the evaluation seeds, for the energy permutation test and
+  for the classifier test, "n/a" for the latter where it does not reject LineIntp on every seed).
 
 Fits train two at a time, one torch thread each (:func:`advai.study.parallel.fit_advai_parallel`),
 into the run cache (``runs/``), so an interrupted run resumes. About 15 minutes on 2 CPU cores;
@@ -36,7 +38,8 @@ from advai.study.outputs import Run
 from advai.study.parallel import fit_advai_parallel
 
 NAME = "scripts/fit_seed_spread.py"
-MEASURES = ["share left", "off support", "off support (alpha avg)", "pass rate n=1000", "pass rate n=4000"]
+MEASURES = ["share left", "off support", "off support (alpha avg)", "pass rate n=1000", "pass rate n=4000",
+            "classifier accuracy n=4000", "classifier pass rate n=1000"]
 
 
 def fit_jobs(P: dict, keys, fit_seeds: int) -> dict:
@@ -47,19 +50,23 @@ def fit_jobs(P: dict, keys, fit_seeds: int) -> dict:
 
 
 def score(P: dict, key: str, model, linear: dict) -> dict:
-    """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns)."""
+    """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns); ``linear``:
+    LineIntp's bias-corrected energy at n and its classifier pass rate at n_small (the notebook's
+    test of whether the classifier has any power on this prior)."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
     seeds = range(P["n_seeds"])
     r = mismatch.report(prior, "advai", dim, model, n=P["n_table"], n_small=P["n_small"], seeds=seeds,
                         alphas=P["alpha_grid"], n_alpha=P["n_alpha_grid"], n_permutations=P["n_permutations"])
     return {"share left": mismatch.share_left(r["energy_u"], linear["energy_u"]), "off support": r["off_support"],
             "off support (alpha avg)": r["off_support_avg"], "pass rate n=1000": r["pass_rate_small"],
-            "pass rate n=4000": r["pass_rate"]}
+            "pass rate n=4000": r["pass_rate"], "classifier accuracy n=4000": r["c2st_accuracy"],
+            "classifier pass rate n=1000": r["c2st_pass_rate_small"],
+            "LineIntp classifier pass rate n=1000": linear["c2st_pass_rate_small"]}
 
 
 def goals(runs: pd.DataFrame) -> pd.DataFrame:
     """Per prior: mean and 95 % interval over fit seeds, range, and the fits that meet each goal."""
-    table = mean_and_interval(runs, ["prior"], MEASURES[:3] + ["pass rate n=1000"])
+    table = mean_and_interval(runs, ["prior"], MEASURES[:4] + MEASURES[5:])
     table = table.drop(columns=[c for c in table.columns if c.endswith("_std")]).rename(columns={"n": "fits"})
     by = runs.groupby("prior", sort=False)
     table["share left min"] = by["share left"].min().values
@@ -71,10 +78,14 @@ def goals(runs: pd.DataFrame) -> pd.DataFrame:
     off_met = (runs["off support"] <= 0.01).groupby(runs["prior"], sort=False).sum().values
     table["fits meeting off-support goal"] = [str(k) if g else "n/a" for k, g in zip(off_met, gapped)]
     table["fits passing at n=1000"] = (runs["pass rate n=1000"] >= 0.5).groupby(runs["prior"], sort=False).sum().values
+    passing = (runs["classifier pass rate n=1000"] >= 0.5).groupby(runs["prior"], sort=False).sum().values
+    powerless = (runs["LineIntp classifier pass rate n=1000"] > 0).groupby(runs["prior"], sort=False).any().values
+    table["fits passing the classifier test at n=1000"] = ["n/a" if p else str(k) for k, p in zip(passing, powerless)]
     order = ["prior", "fits", "share goal", "share left", "share left_ci", "share left min", "share left max",
              "fits meeting share goal", "off support", "off support_ci", "fits meeting off-support goal",
              "off support (alpha avg)", "off support (alpha avg)_ci", "pass rate n=1000", "pass rate n=1000_ci",
-             "fits passing at n=1000"]
+             "fits passing at n=1000", "classifier accuracy n=4000", "classifier accuracy n=4000_ci",
+             "classifier pass rate n=1000", "classifier pass rate n=1000_ci", "fits passing the classifier test at n=1000"]
     return table[order]
 
 
@@ -101,6 +112,9 @@ def main():
         prior, dim = profiles.ADVAI_FITS[key][:2]
         linear = mismatch.summarize(prior, "linear", dim, n=P["n_table"], seeds=range(P["n_seeds"]),
                                     n_permutations=0, with_mmd=False)
+        small = mismatch.summarize(prior, "linear", dim, n=P["n_small"], seeds=[1000 + s for s in range(P["n_seeds"])],
+                                   n_permutations=0, with_mmd=False, classifier=True)  # report()'s n_small draws
+        linear["c2st_pass_rate_small"] = small["c2st_pass_rate"]
         for s in range(args.fit_seeds):
             rows.append({"prior": key, "fit seed": s, **score(P, key, models[(key, s)], linear)})
             print(f"{key:13s} fit seed {s}: " + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in MEASURES), flush=True)

@@ -28,7 +28,9 @@ def synthetic_runs():
                               ("two_rings", (0.015, 0.025, 0.019), (0.2, 0.3, 0.4))):
         for s, (share, off) in enumerate(zip(shares, offs)):
             rows.append({"prior": key, "fit seed": s, "share left": share, "off support": off,
-                         "off support (alpha avg)": off, "pass rate n=1000": 0.4 + 0.2 * s, "pass rate n=4000": 0.0})
+                         "off support (alpha avg)": off, "pass rate n=1000": 0.4 + 0.2 * s, "pass rate n=4000": 0.0,
+                         "classifier accuracy n=4000": 0.5 + off, "classifier pass rate n=1000": 1.0 - 0.4 * s,
+                         "LineIntp classifier pass rate n=1000": 0.2 if key == "uniform" else 0.0})
     return pd.DataFrame(rows)
 
 
@@ -41,6 +43,9 @@ def test_goals_counts_fits_against_each_priors_goal():
     assert t.loc["uniform", "fits meeting off-support goal"] == "n/a"  # no gaps: no off-support goal
     assert t.loc["ring", "fits meeting off-support goal"] == "2"  # 0.005 and 0.01 (the goal is <= 1 %)
     assert (t["fits passing at n=1000"] == 2).all()  # pass rates 0.4, 0.6, 0.8
+    passing = t["fits passing the classifier test at n=1000"]  # pass rates 1.0, 0.6, 0.2
+    assert passing["uniform"] == "n/a" and (passing[["ring", "two_rings"]] == "2").all()  # n/a: LineIntp passes too
+    assert t.loc["two_rings", "classifier accuracy n=4000"] == pytest.approx(0.8)
     assert t.loc["ring", "share left"] == pytest.approx(0.012)
     assert t.loc["ring", "share left min"] == 0.005 and t.loc["ring", "share left max"] == 0.02
     # 95 % Student-t half-width with 2 degrees of freedom: 4.303 s / sqrt(3)
@@ -84,5 +89,7 @@ def test_fit_seed_0_is_notebook_2s_headline(committed):
         adv, lin, mine = mism.loc[(key, "advai")], mism.loc[(key, "linear")], runs.loc[(key, 0)]
         assert mine["share left"] == pytest.approx(adv["energy_u"] / lin["energy_u"], rel=2e-3), key
         for col, theirs in (("off support", "off_support"), ("off support (alpha avg)", "off_support_avg"),
-                            ("pass rate n=1000", "pass_rate_small"), ("pass rate n=4000", "pass_rate")):
+                            ("pass rate n=1000", "pass_rate_small"), ("pass rate n=4000", "pass_rate"),
+                            ("classifier accuracy n=4000", "c2st_accuracy"),
+                            ("classifier pass rate n=1000", "c2st_pass_rate_small")):
             assert mine[col] == pytest.approx(adv[theirs], rel=2e-3, abs=1e-6), (key, col)
