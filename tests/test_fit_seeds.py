@@ -4,20 +4,14 @@ The committed tables must be what the script computes from its own per-fit rows,
 seed 0 must be notebook 2's headline fit (same settings, same scoring): the spread it reports
 is the spread around the numbers the notebook and the README quote.
 """
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from advai.study import profiles
+from scripts_under_test import FIGURES, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ROOT / "figures"
-spec = importlib.util.spec_from_file_location("fit_seed_spread", ROOT / "scripts" / "fit_seed_spread.py")
-script = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(script)
+script = load_script("fit_seed_spread")
 
 
 def synthetic_runs():

@@ -1,8 +1,5 @@
 """AdvAI with Fourier input features: R keeps AdvAI's endpoints and symmetry, its features come from
 the fit seed, a fit is cached and read back, and the committed comparison is recomputed from its runs."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,12 +8,9 @@ import torch
 import advai
 from advai.latent.correction import AdvAIConfig
 from advai.latent.fourier import FourierCorrection, fit_fourier
+from scripts_under_test import FIGURES, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ROOT / "figures"
-spec = importlib.util.spec_from_file_location("fourier_features", ROOT / "scripts" / "fourier_features.py")
-script = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(script)
+script = load_script("fourier_features")
 
 
 def test_endpoints_symmetry_and_seeded_features():
