@@ -7,10 +7,11 @@ tables carry the evaluation noise but not the training noise. This script retrai
 of ``advai.study.profiles.ADVAI_FITS`` with fit seeds 0..k-1 (the notebook's settings and steps:
 mode, settings, paper-profile steps; seed 0 *is* the notebook's fit and is read back from the
 run cache when it is there) and scores each fit exactly as notebook 2's tab-mismatch does
-(:func:`advai.evaluate.mismatch.report`: alpha = 0.5, n = 4,000 a side over evaluation seeds
-0-4, pass rates at n = 1,000 and 4,000, off-support mass at alpha = 0.5 and averaged over
+(:func:`advai.evaluate.mismatch.report`: alpha = 0.5, n = 4,000 a side over 5 evaluation seeds,
+pass rates at n = 1,000 and 4,000, off-support mass at alpha = 0.5 and averaged over
 alpha, the nearest-neighbour classifier test's accuracy at n = 4,000 and pass rate at n = 1,000).
-It writes, into ``figures/`` with manifest entries of profile ``fit-seeds``:
+Every fit gets its own evaluation draws (fit seed k: evaluation seeds 5k..5k+4, so seed 0 is scored
+on the notebook's draws), so the interval over fits holds the evaluation noise too. It writes, into ``figures/`` with manifest entries of profile ``fit-seeds``:
 
 * ``tab-advai-fit-seeds-runs``: one row per prior and fit seed;
 * ``tab-advai-fit-seeds``: per prior, the mean over fit seeds with its 95 % Student-t interval,
@@ -25,6 +26,7 @@ the wall time goes to ``figures/timings.json`` under ``scripts/fit_seed_spread.p
 README's quoted tables are refreshed.
 """
 import argparse
+import functools
 import time
 
 import pandas as pd
@@ -49,11 +51,29 @@ def fit_jobs(P: dict, keys, fit_seeds: int) -> dict:
     return dict(sorted(jobs.items(), key=lambda kv: -kv[1]["steps"]))
 
 
-def score(P: dict, key: str, model, linear: dict) -> dict:
-    """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns); ``linear``:
-    LineIntp's :func:`~advai.evaluate.mismatch.summarize` at n (its bias-corrected energy)."""
+def evaluation_seeds(n_seeds: int, fit_seed: int) -> range:
+    """The evaluation seeds of fit ``fit_seed``: its own ``n_seeds`` draws, disjoint from every
+    other fit's, so the interval over fits carries the evaluation noise as well as the training
+    noise (with one set of draws for all fits, a draw that flatters one fit flatters them all).
+    Fit seed 0 gets notebook 2's seeds ``0..n_seeds-1``."""
+    return range(fit_seed * n_seeds, (fit_seed + 1) * n_seeds)
+
+
+@functools.lru_cache(maxsize=None)
+def linear_reference(key: str, n: int, seeds: tuple) -> dict:
+    """LineIntp's :func:`~advai.evaluate.mismatch.summarize` of prior ``key`` at ``n`` on ``seeds``
+    (energy only): the denominator of the share left, on the same draws as the fit it divides."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
-    seeds = range(P["n_seeds"])
+    return mismatch.summarize(prior, "linear", dim, n=n, seeds=seeds, n_permutations=0, with_mmd=False)
+
+
+def score(P: dict, key: str, model, fit_seed: int = 0) -> dict:
+    """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns), evaluated on
+    :func:`evaluation_seeds` of ``fit_seed`` (fit seed 0: the notebook's own draws), the share
+    left against LineIntp on the same draws."""
+    prior, dim = profiles.ADVAI_FITS[key][:2]
+    seeds = evaluation_seeds(P["n_seeds"], fit_seed)
+    linear = linear_reference(key, P["n_table"], tuple(seeds))
     r = mismatch.report(prior, "advai", dim, model, n=P["n_table"], n_small=P["n_small"], seeds=seeds,
                         alphas=P["alpha_grid"], n_alpha=P["n_alpha_grid"], n_permutations=P["n_permutations"])
     return {"share left": mismatch.share_left(r["energy_u"], linear["energy_u"]), "off support": r["off_support"],
@@ -108,12 +128,11 @@ def main():
     rows = []
     for key in keys:
         prior, dim = profiles.ADVAI_FITS[key][:2]
-        linear = mismatch.summarize(prior, "linear", dim, n=P["n_table"], seeds=range(P["n_seeds"]),
-                                    n_permutations=0, with_mmd=False)
-        small = mismatch.summarize(prior, "linear", dim, n=P["n_small"], seeds=[1000 + s for s in range(P["n_seeds"])],
-                                   n_permutations=0, with_mmd=False, classifier=True)  # report()'s n_small draws
         for s in range(args.fit_seeds):  # LineIntp's pass rate: does the classifier test have power here?
-            rows.append({"prior": key, "fit seed": s, **score(P, key, models[(key, s)], linear),
+            small = mismatch.summarize(prior, "linear", dim, n=P["n_small"], n_permutations=0, with_mmd=False,
+                                       seeds=[1000 + e for e in evaluation_seeds(P["n_seeds"], s)],
+                                       classifier=True)  # report()'s n_small draws
+            rows.append({"prior": key, "fit seed": s, **score(P, key, models[(key, s)], s),
                          "LineIntp classifier pass rate n=1000": small["c2st_pass_rate"]})
             print(f"{key:13s} fit seed {s}: " + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in MEASURES), flush=True)
     runs = pd.DataFrame(rows)

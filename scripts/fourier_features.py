@@ -7,8 +7,8 @@ midpoints back onto the support. This script trains :func:`advai.latent.fourier.
 encoder sees ``[z, sin(zB), cos(zB)]``, B ~ N(0, sigma^2), everything else the headline's AdvAI)
 on every prior notebook 2 fits with the ``MULTIMODAL`` setting (nine discs, two discs, two rings),
 fit seeds 0..k-1, the notebook's steps, and scores each fit exactly as ``scripts/fit_seed_spread.py``
-scores the headline's fits (same function: share of LineIntp's mismatch left, off-support mass,
-pass rates, classifier test). It writes, into ``figures/`` (manifest profile ``fourier``):
+scores the headline's fits (same function, on the same evaluation draws per fit seed: share of
+LineIntp's mismatch left, off-support mass, pass rates, classifier test). It writes, into ``figures/`` (manifest profile ``fourier``):
 
 * ``tab-advai-fourier-runs``: one row per prior and fit seed;
 * ``tab-advai-fourier``: per prior and measure, the headline's mean over the same fit seeds (from
@@ -93,12 +93,10 @@ def main():
     rows = []
     for key in PRIORS:
         prior, dim, _, extra = profiles.ADVAI_FITS[key]
-        linear = mismatch.summarize(prior, "linear", dim, n=P["n_table"], seeds=range(P["n_seeds"]),
-                                    n_permutations=0, with_mmd=False)
         for s in range(args.fit_seeds):
             model = fit_fourier(prior, dim, sigma=args.sigma, features=args.features, steps=P["steps"]["default"],
                                 seed=s, cache=cache_dir(), **extra)
-            rows.append({"prior": key, "fit seed": s, **score(P, key, model, linear)})
+            rows.append({"prior": key, "fit seed": s, **score(P, key, model, s)})
             print(f"{key:11s} fit seed {s}: " + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in COMPARED), flush=True)
     runs = pd.DataFrame(rows)
     run.save_table(runs, "tab-advai-fourier-runs", float_format="%.6g")

@@ -58,6 +58,14 @@ def test_fit_jobs_are_notebook_2s_headline_fits_with_other_seeds():
                                      snapshot_every=P["snapshot_every"], **profiles.ADVAI_FITS["ring"][3])
 
 
+def test_every_fit_has_its_own_evaluation_draws_and_seed_0_has_the_notebooks():
+    P = profiles.resolve("02_train_advai", "paper")
+    seeds = [set(script.evaluation_seeds(P["n_seeds"], k)) for k in range(5)]
+    assert seeds[0] == set(range(P["n_seeds"]))  # notebook 2's draws
+    assert all(len(s) == P["n_seeds"] for s in seeds)
+    assert all(not (a & b) for i, a in enumerate(seeds) for b in seeds[i + 1:])  # disjoint across fits
+
+
 @pytest.fixture(scope="module")
 def committed():
     if not (FIGURES / "tab-advai-fit-seeds-runs.csv").is_file():
@@ -87,3 +95,18 @@ def test_fit_seed_0_is_notebook_2s_headline(committed):
                             ("classifier accuracy n=4000", "c2st_accuracy"),
                             ("classifier pass rate n=1000", "c2st_pass_rate_small")):
             assert mine[col] == pytest.approx(adv[theirs], rel=2e-3, abs=1e-6), (key, col)
+
+
+def test_what_the_readme_says_of_the_fit_seeds_holds(committed):
+    runs, table = committed
+    t = table.set_index("prior")
+    nine = runs[runs["prior"] == "nine_discs"]
+    assert nine["off support"].between(0.15, 0.25).all()  # "about a fifth of the midpoints" on every fit
+    for key in ("gaussian", "ring", "nine_discs"):  # the interval contains the goal, fits on both sides
+        assert abs(t.loc[key, "share left"] - 0.01) <= t.loc[key, "share left_ci"], key
+        assert t.loc[key, "share left min"] <= 0.01 < t.loc[key, "share left max"], key
+    assert nine.set_index("fit seed")["share left"].idxmin() == 0  # the notebook's fit is the lowest
+    assert sum(int(t.loc[k, "fits meeting share goal"]) for k in profiles.HELD_OUT) == 1  # "all but one fit"
+    passing = t["fits passing the classifier test at n=1000"]
+    assert passing[["nine_discs", "two_discs", "two_rings"]].eq("0").all() and passing["ring"] == "1"
+    assert passing[["uniform", "gaussian", "surface"]].eq("5").all() and passing["gaussian_d64"] == "n/a"
