@@ -156,6 +156,21 @@ def test_share_left_is_one_for_lineintp_near_zero_for_an_exact_method_and_reject
         mismatch.share_left(0.1, 0.0)
 
 
+def test_share_left_draws_are_summarizes_draws_and_read_one_for_lineintp_zero_for_an_exact_method():
+    e = mismatch.share_left_draws("gaussian", "ot", 2, n=600, seeds=range(3, 9))
+    assert e.shape == (6, 2)
+    s = mismatch.summarize("gaussian", "ot", 2, n=600, seeds=range(3, 6), n_permutations=0, with_mmd=False)
+    lin = mismatch.summarize("gaussian", "linear", 2, n=600, seeds=range(3, 6), n_permutations=0, with_mmd=False)
+    assert e[:3, 0].mean() == pytest.approx(s["energy_u"], rel=1e-9)  # the same draws on common seeds
+    assert e[:3, 1].mean() == pytest.approx(lin["energy_u"], rel=1e-9)
+    assert abs(e[:, 0].mean() / e[:, 1].mean()) < 0.05  # OT-matched: exact, share ~ 0
+    both = mismatch.share_left_draws("uniform", "linear", 2, n=300, seeds=range(2))
+    np.testing.assert_array_equal(both[:, 0], both[:, 1])  # LineIntp against itself: share 1
+    assert (both > 0).all()
+    with pytest.raises(ValueError, match="n must be"):
+        mismatch.share_left_draws("uniform", "linear", 2, n=0)
+
+
 def test_off_support_mass_is_zero_on_the_prior_and_counts_known_points():
     for name, dim in [("uniform", 5), ("gaussian", 3), ("ring", 2), ("nine_discs", 2), ("surface", 3),
                       ("two_discs", 2), ("two_rings", 2)]:
