@@ -78,7 +78,8 @@ def score(P: dict, key: str, model, fit_seed: int = 0) -> dict:
     """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns), evaluated on
     :func:`evaluation_seeds` of ``fit_seed`` (fit seed 0: the notebook's own draws), except the
     share left: over :data:`SHARE_DRAWS` draws (:func:`share_seeds`), LineIntp on the same draws,
-    with its standard error over them (``share left se``)."""
+    with its standard error over them (``share left se``: the spread of the fit's per-draw energies
+    over LineIntp's mean energy, which scatters far less, over the square root of the draws)."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
     seeds = evaluation_seeds(P["n_seeds"], fit_seed)
     e = mismatch.share_left_draws(prior, "advai", dim, model, n=P["n_table"], seeds=share_seeds(fit_seed))
