@@ -12,8 +12,9 @@ pass rates at n = 1,000 and 4,000, off-support mass at alpha = 0.5 and averaged 
 alpha, the nearest-neighbour classifier test's accuracy at n = 4,000 and pass rate at n = 1,000).
 Every fit gets its own evaluation draws (fit seed k: evaluation seeds 5k..5k+4, so seed 0 is scored
 on the notebook's draws), so the interval over fits holds the evaluation noise too. The share left
-is the exception: it is estimated over 20 draws per fit (seeds 20k..20k+19; seed 0's first five are
-the notebook's), because over five its evaluation noise is as large as the goal. It writes, into
+is the exception: like the notebook's headline it is estimated over 20 draws per fit (seeds
+20k..20k+19; seed 0's are the notebook's), because over five its evaluation noise is as large as
+the goal. It writes, into
 ``figures/`` with manifest entries of profile ``fit-seeds``:
 
 * ``tab-advai-fit-seeds-runs``: one row per prior and fit seed;
@@ -45,10 +46,6 @@ from advai.study.outputs import Run
 from advai.study.parallel import fit_advai_parallel
 
 NAME = "scripts/fit_seed_spread.py"
-#: Draws per fit for its share left: one draw's share at n = 4,000 scatters by about as much as
-#: the 1 % goal (e.g. 0.8 % on the nine discs, measured), the permutation test's 5 draws leave a
-#: standard error of a third of the goal; 20 halve it (about 0.3 s a draw).
-SHARE_DRAWS = 20
 MEASURES = ["share left", "off support", "off support (alpha avg)", "pass rate n=1000", "pass rate n=4000",
             "classifier accuracy n=4000", "classifier pass rate n=1000"]
 
@@ -68,21 +65,23 @@ def evaluation_seeds(n_seeds: int, fit_seed: int) -> range:
     return range(fit_seed * n_seeds, (fit_seed + 1) * n_seeds)
 
 
-def share_seeds(fit_seed: int) -> range:
-    """The :data:`SHARE_DRAWS` evaluation seeds of fit ``fit_seed``'s share left, disjoint across
-    fits; fit seed 0's begin with notebook 2's five."""
-    return range(fit_seed * SHARE_DRAWS, (fit_seed + 1) * SHARE_DRAWS)
+def share_seeds(n_draws: int, fit_seed: int) -> range:
+    """The ``n_draws`` evaluation seeds of fit ``fit_seed``'s share left, disjoint across fits;
+    fit seed 0's are notebook 2's (its ``n_share_draws``, the first of them its other measures')."""
+    return range(fit_seed * n_draws, (fit_seed + 1) * n_draws)
 
 
 def score(P: dict, key: str, model, fit_seed: int = 0) -> dict:
     """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns), evaluated on
     :func:`evaluation_seeds` of ``fit_seed`` (fit seed 0: the notebook's own draws), except the
-    share left: over :data:`SHARE_DRAWS` draws (:func:`share_seeds`), LineIntp on the same draws,
-    with its standard error over them (``share left se``: the spread of the fit's per-draw energies
-    over LineIntp's mean energy, which scatters far less, over the square root of the draws)."""
+    share left: over the notebook's ``n_share_draws`` draws (:func:`share_seeds`), LineIntp on the
+    same draws, with its standard error over them (``share left se``: the spread of the fit's
+    per-draw energies over LineIntp's mean energy, which scatters far less, over the square root of
+    the draws)."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
     seeds = evaluation_seeds(P["n_seeds"], fit_seed)
-    e = mismatch.share_left_draws(prior, "advai", dim, model, n=P["n_table"], seeds=share_seeds(fit_seed))
+    e = mismatch.share_left_draws(prior, "advai", dim, model, n=P["n_table"],
+                                  seeds=share_seeds(P["n_share_draws"], fit_seed))
     r = mismatch.report(prior, "advai", dim, model, n=P["n_table"], n_small=P["n_small"], seeds=seeds,
                         alphas=P["alpha_grid"], n_alpha=P["n_alpha_grid"], n_permutations=P["n_permutations"])
     return {"share left": mismatch.share_left(e[:, 0].mean(), e[:, 1].mean()),
