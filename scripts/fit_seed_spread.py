@@ -14,8 +14,7 @@ Every fit gets its own evaluation draws (fit seed k: evaluation seeds 5k..5k+4, 
 on the notebook's draws), so the interval over fits holds the evaluation noise too. The share left
 is the exception: like the notebook's headline it is estimated over 20 draws per fit (seeds
 20k..20k+19; seed 0's are the notebook's), because over five its evaluation noise is as large as
-the goal. It writes, into
-``figures/`` with manifest entries of profile ``fit-seeds``:
+the goal. It writes, into ``figures/`` with manifest entries of profile ``fit-seeds``:
 
 * ``tab-advai-fit-seeds-runs``: one row per prior and fit seed;
 * ``tab-advai-fit-seeds``: per prior, the mean over fit seeds with its 95 % Student-t interval,
@@ -33,7 +32,6 @@ into the run cache (``runs/``), so an interrupted run resumes. About 20 minutes 
 import argparse
 import time
 
-import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
@@ -57,35 +55,27 @@ def fit_jobs(P: dict, keys, fit_seeds: int) -> dict:
     return dict(sorted(jobs.items(), key=lambda kv: -kv[1]["steps"]))
 
 
-def evaluation_seeds(n_seeds: int, fit_seed: int) -> range:
-    """The evaluation seeds of fit ``fit_seed``: its own ``n_seeds`` draws, disjoint from every
-    other fit's, so the interval over fits carries the evaluation noise as well as the training
-    noise (with one set of draws for all fits, a draw that flatters one fit flatters them all).
-    Fit seed 0 gets notebook 2's seeds ``0..n_seeds-1``."""
-    return range(fit_seed * n_seeds, (fit_seed + 1) * n_seeds)
-
-
-def share_seeds(n_draws: int, fit_seed: int) -> range:
-    """The ``n_draws`` evaluation seeds of fit ``fit_seed``'s share left, disjoint across fits;
-    fit seed 0's are notebook 2's (its ``n_share_draws``, the first of them its other measures')."""
+def evaluation_seeds(n_draws: int, fit_seed: int) -> range:
+    """The ``n_draws`` evaluation seeds of fit ``fit_seed``, disjoint from every other fit's, so
+    the interval over fits carries the evaluation noise as well as the training noise (with one set
+    of draws for all fits, a draw that flatters one fit flatters them all). Fit seed 0 gets
+    notebook 2's seeds ``0..n_draws-1``. Used with ``n_seeds`` for the measures of ``report`` and
+    with ``n_share_draws`` for the share left."""
     return range(fit_seed * n_draws, (fit_seed + 1) * n_draws)
 
 
 def score(P: dict, key: str, model, fit_seed: int = 0) -> dict:
     """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns), evaluated on
     :func:`evaluation_seeds` of ``fit_seed`` (fit seed 0: the notebook's own draws), except the
-    share left: over the notebook's ``n_share_draws`` draws (:func:`share_seeds`), LineIntp on the
-    same draws, with its standard error over them (``share left se``: the spread of the fit's
-    per-draw energies over LineIntp's mean energy, which scatters far less, over the square root of
-    the draws)."""
+    share left: over the notebook's ``n_share_draws`` draws, LineIntp on the same draws, with its
+    standard error over them (``share left se``, :func:`advai.evaluate.mismatch.share_left_with_se`)."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
     seeds = evaluation_seeds(P["n_seeds"], fit_seed)
-    e = mismatch.share_left_draws(prior, "advai", dim, model, n=P["n_table"],
-                                  seeds=share_seeds(P["n_share_draws"], fit_seed))
+    share, se = mismatch.share_left_with_se(mismatch.share_left_draws(
+        prior, "advai", dim, model, n=P["n_table"], seeds=evaluation_seeds(P["n_share_draws"], fit_seed)))
     r = mismatch.report(prior, "advai", dim, model, n=P["n_table"], n_small=P["n_small"], seeds=seeds,
                         alphas=P["alpha_grid"], n_alpha=P["n_alpha_grid"], n_permutations=P["n_permutations"])
-    return {"share left": mismatch.share_left(e[:, 0].mean(), e[:, 1].mean()),
-            "share left se": float(e[:, 0].std(ddof=1) / e[:, 1].mean() / np.sqrt(len(e))),
+    return {"share left": share, "share left se": se,
             "off support": r["off_support"], "off support (alpha avg)": r["off_support_avg"],
             "pass rate n=1000": r["pass_rate_small"], "pass rate n=4000": r["pass_rate"],
             "classifier accuracy n=4000": r["c2st_accuracy"], "classifier pass rate n=1000": r["c2st_pass_rate_small"]}

@@ -169,6 +169,10 @@ def test_share_left_draws_are_summarizes_draws_and_read_one_for_lineintp_zero_fo
     assert (both > 0).all()
     with pytest.raises(ValueError, match="n must be"):
         mismatch.share_left_draws("uniform", "linear", 2, n=0)
+    share, se = mismatch.share_left_with_se(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    assert share == pytest.approx(0.1) and se == pytest.approx(np.std([1.0, 3.0], ddof=1) / 20 / np.sqrt(2))
+    with pytest.raises(ValueError, match="k >= 2"):
+        mismatch.share_left_with_se(e[:1])
 
 
 def test_off_support_mass_is_zero_on_the_prior_and_counts_known_points():

@@ -15,7 +15,7 @@ with the floor at the same sample size; a method is "matched" when it sits near 
 A ratio to the floor grows with n for any real mismatch, so the measures that do not depend
 on n are :func:`energy_distance_unbiased` (U-statistic; expectation 0 for an exact method),
 :func:`share_left` (a method's unbiased energy over LineIntp's; many draws of both:
-:func:`share_left_draws`), permutation-test pass rates at
+:func:`share_left_draws`, :func:`share_left_with_se`), permutation-test pass rates at
 a stated n, and :func:`off_support_mass` (share of codes where the prior has no mass). A local
 check beside them: the pass rate of a nearest-neighbour classifier two-sample test
 (:func:`advai.evaluate.classifier_test.knn_two_sample_test`), which sees mass piled up on rims
@@ -283,6 +283,17 @@ def share_left_draws(prior: str, method: str, dim: int | None = None, model=None
         dxx = torch.cdist(x, x)
         rows.append([float(energy_from_distances(torch.cdist(a, x), torch.cdist(a, a), dxx)) for a in (f, lin)])
     return np.array(rows).reshape(-1, 2)
+
+
+def share_left_with_se(draws: np.ndarray) -> tuple[float, float]:
+    r"""The share left and its standard error from :func:`share_left_draws`' ``[k, 2]`` array:
+    :func:`share_left` of the column means, and the spread of the method's per-draw energies over
+    LineIntp's mean energy (which scatters far less) divided by :math:`\sqrt{k}`. Needs k >= 2."""
+    draws = np.asarray(draws, dtype=float)
+    if draws.ndim != 2 or draws.shape[1] != 2 or len(draws) < 2:
+        raise ValueError(f"draws must be [k, 2] with k >= 2, got shape {draws.shape}")
+    method, linear = draws[:, 0], draws[:, 1].mean()
+    return share_left(method.mean(), linear), float(method.std(ddof=1) / linear / np.sqrt(len(draws)))
 
 
 def report(prior: str, method: str, dim: int | None = None, model=None, n: int = 4000, n_small: int = 1000,
