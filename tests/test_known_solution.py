@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from advai.evaluate import mismatch
-from advai.latent.known_solution import (AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap, snap_jump,
-                                         tournament_snap)
+from advai.latent.known_solution import (SNAP_TRAIN, AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap,
+                                         snap_jump, snap_training, tournament_snap)
 from advai.latent.correction import DEFAULTS
 from advai.latent.priors import NINE_DISC_CENTRES, get_prior
 
@@ -79,3 +79,19 @@ def test_training_from_the_snap_starts_at_the_snap_fit(tmp_path):
         z1, z2 = pairs(10)
         assert torch.allclose(it(z1, z2, 0.0), z1) and torch.allclose(it(z1, z2, 1.0), z2)
     assert len(list(tmp_path.glob("*.pt"))) == 3  # one snap fit shared by both, then one run each
+
+
+def test_snap_train_replaces_the_regression_settings_and_is_part_of_the_run(tmp_path):
+    assert snap_training() == SNAP_TRAIN and snap_training({"ema": 0.999}) == {**SNAP_TRAIN, "ema": 0.999}
+    with pytest.raises(ValueError, match="unknown"):
+        snap_training({"gp": 1.0})
+    # ema 0: the moving average *is* R's last weights; the default 0.95 lags behind them
+    plain = fit_snap(steps=30, seed=1, cache=tmp_path, progress=False, **SMALL)
+    none = fit_snap(steps=30, seed=1, cache=tmp_path, progress=False, snap_train={"ema": 0.0}, **SMALL)
+    assert plain.meta["train"]["ema"] == SNAP_TRAIN["ema"] and none.meta["train"]["ema"] == 0.0
+    assert not all(torch.equal(p, q) for p, q in zip(plain.parameters(), none.parameters()))
+    hp = {**DEFAULTS, **SMALL, **snap_training({"ema": 0.0})}
+    torch.manual_seed(1)
+    model = AdvAIFromSnap(_config(hp), hp, snap_steps=30, snap_train={"ema": 0.0})
+    model.prepare(seed=1, cache=tmp_path, resume=True, progress=False)  # the ema-0 fit, read back
+    assert all(torch.equal(p, q) for p, q in zip(model.correction.parameters(), none.correction.parameters()))

@@ -103,16 +103,28 @@ def _interpolator(cfg: AdvAIConfig, trained) -> AdvAIInterpolator:
                              meta=dict(trained.fit_config, fit_seconds=trained.fit_seconds))
 
 
+def snap_training(snap_train: dict | None = None) -> dict:
+    """:data:`SNAP_TRAIN` with the entries of ``snap_train`` replaced (``lr``, ``beta1``,
+    ``batch_size``, ``ema``); any other key is an error."""
+    extra = dict(snap_train or {})
+    unknown = sorted(set(extra) - set(SNAP_TRAIN))
+    if unknown:
+        raise ValueError(f"snap_train takes {sorted(SNAP_TRAIN)}, got unknown {unknown}")
+    return {**SNAP_TRAIN, **extra}
+
+
 def fit_snap(steps: int = 3000, seed: int = 0, cache=None, resume: bool = True, progress: bool = True,
-             **hparams) -> AdvAIInterpolator:
+             snap_train: dict | None = None, **hparams) -> AdvAIInterpolator:
     """R (joint, nine discs; ``hidden``, ``layers``, ``n_scale`` as in ``hparams`` over
     :data:`~advai.latent.correction.DEFAULTS`) fitted to :func:`tournament_snap` for ``steps``
-    steps with :data:`SNAP_TRAIN`; returns the interpolator (R's moving average)."""
-    hp = {**DEFAULTS, **hparams, **SNAP_TRAIN}
+    steps with :data:`SNAP_TRAIN` (entries replaced by ``snap_train``, e.g. ``{"ema": 0.999}``);
+    returns the interpolator (R's moving average)."""
+    train = snap_training(snap_train)
+    hp = {**DEFAULTS, **hparams, **train}
     cfg = _config(hp)
     sample = make_sampler("nine_discs", 2)[0]
     trained = fit(lambda: SnapRegression(cfg, hp), lambda: (sample(2 * hp["batch_size"]),),
-                  {"kind": "advai-snap", "sampler": "nine_discs", "model": asdict(cfg)}, SNAP_TRAIN,
+                  {"kind": "advai-snap", "sampler": "nine_discs", "model": asdict(cfg)}, train,
                   code=(SnapRegression, fit_snap), steps=steps, seed=seed, cache=cache, resume=resume,
                   progress=progress, device="cpu", desc="R fitted to the tournament snap")
     return _interpolator(cfg, trained)
@@ -122,10 +134,12 @@ class _FromSnap:
     """Start R and its moving average from :func:`fit_snap` (same network settings) before step 1."""
 
     snap_steps: int
+    snap_train: dict | None = None
 
     def prepare(self, seed: int, cache, resume: bool, progress: bool) -> None:
         start = fit_snap(self.snap_steps, seed=seed, cache=cache, resume=resume, progress=progress,
-                         hidden=self.cfg.hidden, layers=self.cfg.layers, n_scale=self.cfg.n_scale)
+                         snap_train=self.snap_train, hidden=self.cfg.hidden, layers=self.cfg.layers,
+                         n_scale=self.cfg.n_scale)
         self.correction.load_state_dict(start.correction.state_dict())
         self.average.load_state_dict(start.correction.state_dict())
 
@@ -133,33 +147,37 @@ class _FromSnap:
 class AdvAIFromSnap(_FromSnap, AdvAITraining):
     """AdvAI's adversarial training (:class:`~advai.latent.correction.AdvAITraining`) from the snap fit."""
 
-    def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int):
+    def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, snap_train: dict | None = None):
         super().__init__(cfg, hp)
-        self.snap_steps = snap_steps
+        self.snap_steps, self.snap_train = snap_steps, snap_train
 
 
 class OracleFromSnap(_FromSnap, OracleTraining):
     """The capacity oracle (:class:`~advai.latent.correction.OracleTraining`) from the snap fit."""
 
-    def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, objective: str = "mmd"):
+    def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, objective: str = "mmd",
+                 snap_train: dict | None = None):
         super().__init__(cfg, hp, objective)
-        self.snap_steps = snap_steps
+        self.snap_steps, self.snap_train = snap_steps, snap_train
 
 
 def fit_from_snap(objective: str = "adversarial", steps: int = 3000, snap_steps: int = 3000, seed: int = 0,
-                  cache=None, resume: bool = True, progress: bool = True, **hparams) -> AdvAIInterpolator:
+                  cache=None, resume: bool = True, progress: bool = True, snap_train: dict | None = None,
+                  **hparams) -> AdvAIInterpolator:
     """AdvAI (``objective="adversarial"``) or the capacity oracle (``"mmd"``, ``"energy"``, ``"ot"``)
     on the nine discs, joint mode, ``hparams`` over :data:`~advai.latent.correction.DEFAULTS` as in
-    :func:`advai.fit_advai`, but starting from R fitted to the tournament snap for ``snap_steps``."""
+    :func:`advai.fit_advai`, but starting from R fitted to the tournament snap for ``snap_steps``
+    (:func:`fit_snap` with ``snap_train``)."""
+    train = snap_training(snap_train)
     hp = {**DEFAULTS, **hparams}
     cfg = _config(hp)
     sample = make_sampler("nine_discs", 2)[0]
     if objective == "adversarial":
-        build, draws = (lambda: AdvAIFromSnap(cfg, hp, snap_steps)), 2
+        build, draws = (lambda: AdvAIFromSnap(cfg, hp, snap_steps, snap_train)), 2
     else:
-        build, draws = (lambda: OracleFromSnap(cfg, hp, snap_steps, objective)), 3
+        build, draws = (lambda: OracleFromSnap(cfg, hp, snap_steps, objective, snap_train)), 3
     identity = {"kind": "advai", "sampler": "nine_discs", "dim": 2, "mode": "joint", "model": asdict(cfg),
-                "objective": objective, "start": {"snap_steps": int(snap_steps), "train": SNAP_TRAIN}}
+                "objective": objective, "start": {"snap_steps": int(snap_steps), "train": train}}
     trained = fit(build, lambda: (sample(draws * hp["batch_size"]),), identity, hp,
                   code=(AdvAIFromSnap, OracleFromSnap, fit_from_snap), steps=steps, seed=seed, cache=cache,
                   resume=resume, progress=progress, device="cpu", desc=f"{objective} from the snap")
