@@ -64,10 +64,12 @@ def test_training_removes_most_of_the_mismatch(prior, mode):
     assert len(it.history["loss_D"]) == 150 and it.history["step"][-1] == 1500
 
 
-def test_same_seed_same_weights_and_callable_sampler():
-    a = fit_advai("uniform", 2, steps=30, seed=3, **SMALL)
-    b = fit_advai("uniform", 2, steps=30, seed=3, **SMALL)
-    c = fit_advai(lambda n: torch.rand(n, 2) * 2 - 1, 2, steps=30, seed=3, **SMALL)
+@pytest.mark.parametrize("mode", ["factorized", "joint"])
+def test_same_seed_same_weights_and_callable_sampler(mode):
+    a = fit_advai("uniform", 2, mode=mode, steps=30, seed=3, **SMALL)
+    b = fit_advai("uniform", 2, mode=mode, steps=30, seed=3, **SMALL)
+    c = fit_advai(lambda n: torch.rand(n, 2) * 2 - 1, 2, mode=mode, steps=30, seed=3, **SMALL)
+    assert c.cfg.mode == mode
     for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
         assert torch.equal(pa, pb) and torch.equal(pa, pc)  # the callable draws the same numbers
 
