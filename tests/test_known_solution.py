@@ -1,10 +1,12 @@
 """The tournament snap: an exact, gap-free interpolation of the nine discs, and fits started from it."""
+import numpy as np
 import pytest
+from scipy import stats
 import torch
 
 from advai.evaluate import mismatch
 from advai.latent.known_solution import (SNAP_TRAIN, AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap,
-                                         snap_jump, snap_training, tournament_snap)
+                                         ring_snap, snap_jump, snap_training, tournament_snap)
 from advai.latent.correction import DEFAULTS
 from advai.latent.priors import NINE_DISC_CENTRES, get_prior
 
@@ -12,9 +14,9 @@ SMALL = dict(hidden=16, layers=2, n_scale=1.0)
 WIDER = dict(hidden=64, layers=2, n_scale=1.0)
 
 
-def pairs(n, seed=0):
+def pairs(n, seed=0, name="nine_discs"):
     g = torch.Generator().manual_seed(seed)
-    prior = get_prior("nine_discs")
+    prior = get_prior(name)
     return prior.sample(n, 2, g), prior.sample(n, 2, g)
 
 
@@ -95,3 +97,40 @@ def test_snap_train_replaces_the_regression_settings_and_is_part_of_the_run(tmp_
     model = AdvAIFromSnap(_config(hp), hp, snap_steps=30, snap_train={"ema": 0.0})
     model.prepare(seed=1, cache=tmp_path, resume=True, progress=False)  # the ema-0 fit, read back
     assert all(torch.equal(p, q) for p, q in zip(model.correction.parameters(), none.correction.parameters()))
+
+
+def test_the_ring_snap_is_an_interpolation_on_the_ring_and_symmetric():
+    z1, z2 = pairs(3000, seed=4, name="ring")
+    ring = get_prior("ring")
+    for a in (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0):
+        alpha = torch.full((3000, 1), a)
+        t = ring_snap(z1, z2, alpha)
+        assert (ring.distance_to_support(t) == 0).all(), a  # on the annulus at every alpha
+        if a not in (0.25, 0.75):
+            torch.testing.assert_close(t, ring_snap(z2, z1, 1 - alpha))
+    torch.testing.assert_close(ring_snap(z1, z2, torch.zeros(3000)), z1)
+    torch.testing.assert_close(ring_snap(z1, z2, torch.ones(3000)), z2)
+
+
+def test_the_ring_snap_is_the_prior_between_its_jumps():
+    z1, z2 = pairs(20_000, seed=5, name="ring")
+    t = ring_snap(z1, z2, torch.full((20_000, 1), 0.5))
+    r, angle = t.norm(dim=1).numpy(), torch.atan2(t[:, 1], t[:, 0]).numpy()
+    assert stats.kstest(r, stats.uniform(0.6, 0.4).cdf).pvalue > 0.01  # r ~ U[0.6, 1]
+    assert stats.kstest(angle, stats.uniform(-np.pi, 2 * np.pi).cdf).pvalue > 0.01  # uniform angle
+    assert abs(np.corrcoef(r, np.cos(angle))[0, 1]) < 0.03  # radius independent of the angle
+    lin = 0.5 * (z1 + z2)
+    assert stats.kstest(lin.norm(dim=1).numpy(), stats.uniform(0.6, 0.4).cdf).pvalue < 1e-6  # LineIntp is not
+
+
+def test_a_ring_regression_learns_its_snap_and_a_bad_prior_is_refused(tmp_path):
+    it = fit_snap(steps=300, seed=0, cache=tmp_path, progress=False, prior="ring", **WIDER)
+    assert it.meta["sampler"] == "ring"
+    z1, z2 = pairs(2000, seed=6, name="ring")
+    a = torch.full((2000, 1), 0.5)
+    lin_err = (0.5 * (z1 + z2) - ring_snap(z1, z2, a)).norm(dim=1).mean()
+    assert (it(z1, z2, a) - ring_snap(z1, z2, a)).norm(dim=1).mean() < 0.5 * lin_err
+    with pytest.raises(ValueError, match="prior"):
+        fit_snap(steps=1, prior="gaussian", progress=False, **SMALL)
+    with pytest.raises(ValueError, match="prior"):
+        fit_from_snap("adversarial", steps=1, snap_steps=1, prior="two_discs", progress=False, **SMALL)

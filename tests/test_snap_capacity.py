@@ -93,3 +93,22 @@ def test_what_the_readme_says_of_the_snap_capacity_holds(committed):
     assert headline > 3 * adv["off support"].max()  # "several times what AdvAI keeps from the snap"
     # by part: the optimisation's excess over the objective's, the objective's over the network's
     assert headline - adv["off support"].max() > adv["off support change from its start"].min() > ls.loc[wide, "off support"] - 0.01
+
+
+def test_the_ring_rows_are_computed_from_their_fits_and_say_what_the_readme_says():
+    runs = pd.read_csv(FIGURES / "tab-advai-snap-capacity-ring-runs.csv")
+    table = pd.read_csv(FIGURES / "tab-advai-snap-capacity-ring.csv")
+    confs = list(script.configs(P, "ring"))
+    assert len(confs) == 2 and "3x200" in confs[1] and not any("notebook 2" in c for c in confs)
+    again = script.summarize_runs(runs)
+    assert list(again["configuration"]) == list(table["configuration"]) == [c for c in confs for _ in (0, 1)]
+    for col in again.columns[2:]:
+        np.testing.assert_allclose(again[col], table[col], rtol=1e-3, atol=1e-9, err_msg=col)
+    t = table.set_index(["configuration", "training"])
+    ls, adv = t.xs(script.LEAST_SQUARES, level="training"), t.xs(script.ADVERSARIAL, level="training")
+    assert (ls["off support"] > 0.01).all() and (ls["off support vs goal p"] < 0.05).all()  # neither network
+    assert (ls["off support > 0.1"] < 0.001).all()  # almost none more than a tenth from the ring
+    adv_runs = runs[runs["training"] == script.ADVERSARIAL]
+    assert len(adv_runs) == 10 and (adv_runs["off support"] > 0.01).sum() == 9  # "nine of the ten fits"
+    headline = pd.read_csv(FIGURES / "tab-advai-fit-seeds.csv").set_index("prior").loc["ring", "share left"]
+    assert (adv["share left"] > 3 * headline).all()  # "far more of LineIntp's mismatch on average"

@@ -1,4 +1,4 @@
-r"""A gap-free interpolation of the nine discs that R can be fitted to, and training that starts from it.
+r"""Gap-free interpolations of the nine discs and the ring that R can be fitted to, and training that starts from them.
 
 Notebook 2's capacity oracle asks whether *gradient training* on a two-sample loss finds an
 interpolation whose in-between codes stay in the discs. This module asks the question before it,
@@ -27,6 +27,25 @@ path jumps from disc to disc), and R, being continuous in :math:`\alpha`, can on
 the jumps with steep ramps; the correction T asks for is bounded away from them,
 :math:`(z_1 - z_2)/(1 - \alpha)` before the jump and :math:`(z_2 - z_1)/\alpha` after.
 
+**The ring's snap.** The ring (radius :math:`r \sim U[0.6, 1]`, angle :math:`\theta \sim U[0, 2\pi)`)
+has one too. Write :math:`u_k = (r_k - 0.6)/0.4 \sim U[0, 1]` and :math:`\Phi` for the distribution
+function of :math:`u_1 + u_2` (triangular on [0, 2]: :math:`s^2/2` below 1, :math:`1 - (2-s)^2/2` above),
+and let
+
+.. math:: M(z_1, z_2) = \big(0.6 + 0.4\,\Phi(u_1 + u_2)\big)\,(\cos(\theta_1 + \theta_2), \sin(\theta_1 + \theta_2)),
+          \qquad T(z_1, z_2, \alpha) = z_1\ (\alpha < \tfrac14), \quad M\ (\tfrac14 \le \alpha \le \tfrac34), \quad z_2\ (\alpha > \tfrac34).
+
+:math:`\Phi(u_1 + u_2)` is uniform on [0, 1] and the angle sum is uniform modulo :math:`2\pi` and
+independent of it, so between the jumps :math:`T` *is* the prior, on the annulus, symmetric, and
+:math:`M` is continuous in the endpoints (the angle sum is the product of the unit vectors). It
+jumps at :math:`\alpha = 1/4` and :math:`3/4`, and something must: a continuous interpolation that
+kept every pair on the annulus at every :math:`\alpha` would carry the map
+:math:`(z_1, z_2) \mapsto f(z_1, z_2, \alpha)` continuously from winding once with :math:`\theta_1`
+(:math:`\alpha = 0`) to winding once with :math:`\theta_2` (:math:`\alpha = 1`), two maps of the
+torus to the annulus that no such deformation joins. So every continuous interpolation of the ring
+sends some pairs across the hole or outside the ring at some :math:`\alpha`; this one does it at the
+jumps, away from :math:`\alpha = 1/2`.
+
 * :class:`SnapRegression` fits R (same :class:`~advai.latent.correction.Correction`, same sizes
   as a fit) to T by least squares, :math:`L = E\,\lVert f(z_1, z_2, \alpha) - T(z_1, z_2, \alpha)\rVert^2`
   with :math:`\alpha \sim U(0, 1)` per pair: what R can represent.
@@ -41,11 +60,14 @@ from dataclasses import asdict
 
 import torch
 
+from ..checks import check_choice
 from ..train import fit
 from .correction import DEFAULTS, AdvAIConfig, AdvAITraining, OracleTraining, update_average
 from .interpolator import AdvAIInterpolator, make_sampler
 from .priors import NINE_DISC_CENTRES
 
+#: The ring's radii (:mod:`advai.latent.priors`: r ~ U[0.6, 1]).
+RING_RADII = (0.6, 1.0)
 #: Optimizer settings of the regression onto the snap (a supervised fit converges faster than the
 #: game, so a larger step size than AdvAI's 1e-4).
 SNAP_TRAIN = dict(lr=1e-3, beta1=0.5, batch_size=256, ema=0.95)
@@ -74,18 +96,39 @@ def tournament_snap(z1: torch.Tensor, z2: torch.Tensor, alpha: torch.Tensor) -> 
     return torch.where(a < jump, z1, z2)
 
 
+def ring_snap(z1: torch.Tensor, z2: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """T(z1, z2, alpha) on the ring (module docstring); z1, z2 [n, 2], alpha [n, 1] or [n]."""
+    a = alpha.reshape(len(z1), 1)
+    lo, hi = RING_RADII
+    s = (z1.norm(dim=1) + z2.norm(dim=1) - 2 * lo) / (hi - lo)  # u1 + u2, triangular on [0, 2]
+    radius = lo + (hi - lo) * torch.where(s <= 1, s * s / 2, 1 - (2 - s) ** 2 / 2).clamp(0, 1)
+    angle = torch.atan2(z1[:, 1], z1[:, 0]) + torch.atan2(z2[:, 1], z2[:, 0])
+    middle = radius[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], 1)
+    return torch.where(a < 0.25, z1, torch.where(a > 0.75, z2, middle))
+
+
+#: The known exact, gap-free solution of each prior that has one here.
+SNAPS = {"nine_discs": tournament_snap, "ring": ring_snap}
+
+
 class SnapRegression(OracleTraining):
-    """R regressed onto the tournament snap (least squares), with AdvAI's moving average of R.
+    """R regressed onto a prior's snap (least squares, :data:`SNAPS`), with AdvAI's moving average
+    of R.
 
     The capacity oracle's R, average and optimiser; only the step differs: per-sample alpha and
     the snap's value as the target instead of a two-sample loss."""
+
+    def __init__(self, cfg: AdvAIConfig, hp: dict, prior: str = "nine_discs"):
+        super().__init__(cfg, hp)
+        check_choice("prior", prior, SNAPS)
+        self.target = SNAPS[prior]
 
     def train_step(self, batch, optimizers):
         (z,) = batch  # 2n prior samples
         n = len(z) // 2
         z1, z2 = z[:n], z[n:]
         a = torch.rand(n, 1).to(z.device)
-        loss = (self.correction(z1, z2, a) - tournament_snap(z1, z2, a)).pow(2).sum(1).mean()
+        loss = (self.correction(z1, z2, a) - self.target(z1, z2, a)).pow(2).sum(1).mean()
         optimizers["correction"].zero_grad(set_to_none=True)
         loss.backward()
         optimizers["correction"].step()
@@ -114,19 +157,20 @@ def snap_training(snap_train: dict | None = None) -> dict:
 
 
 def fit_snap(steps: int = 3000, seed: int = 0, cache=None, resume: bool = True, progress: bool = True,
-             snap_train: dict | None = None, **hparams) -> AdvAIInterpolator:
-    """R (joint, nine discs; ``hidden``, ``layers``, ``n_scale`` as in ``hparams`` over
-    :data:`~advai.latent.correction.DEFAULTS`) fitted to :func:`tournament_snap` for ``steps``
+             snap_train: dict | None = None, prior: str = "nine_discs", **hparams) -> AdvAIInterpolator:
+    """R (joint, on ``prior``, a key of :data:`SNAPS`; ``hidden``, ``layers``, ``n_scale`` as in ``hparams`` over
+    :data:`~advai.latent.correction.DEFAULTS`) fitted to the prior's snap for ``steps``
     steps with :data:`SNAP_TRAIN` (entries replaced by ``snap_train``, e.g. ``{"ema": 0.999}``);
     returns the interpolator (R's moving average)."""
+    check_choice("prior", prior, SNAPS)
     train = snap_training(snap_train)
     hp = {**DEFAULTS, **hparams, **train}
     cfg = _config(hp)
-    sample = make_sampler("nine_discs", 2)[0]
-    trained = fit(lambda: SnapRegression(cfg, hp), lambda: (sample(2 * hp["batch_size"]),),
-                  {"kind": "advai-snap", "sampler": "nine_discs", "model": asdict(cfg)}, train,
+    sample = make_sampler(prior, 2)[0]
+    trained = fit(lambda: SnapRegression(cfg, hp, prior), lambda: (sample(2 * hp["batch_size"]),),
+                  {"kind": "advai-snap", "sampler": prior, "model": asdict(cfg)}, train,
                   code=(SnapRegression, fit_snap), steps=steps, seed=seed, cache=cache, resume=resume,
-                  progress=progress, device="cpu", desc="R fitted to the tournament snap")
+                  progress=progress, device="cpu", desc=f"R fitted to the {prior} snap")
     return _interpolator(cfg, trained)
 
 
@@ -135,10 +179,11 @@ class _FromSnap:
 
     snap_steps: int
     snap_train: dict | None = None
+    prior: str = "nine_discs"
 
     def prepare(self, seed: int, cache, resume: bool, progress: bool) -> None:
         start = fit_snap(self.snap_steps, seed=seed, cache=cache, resume=resume, progress=progress,
-                         snap_train=self.snap_train, hidden=self.cfg.hidden, layers=self.cfg.layers,
+                         snap_train=self.snap_train, prior=self.prior, hidden=self.cfg.hidden, layers=self.cfg.layers,
                          n_scale=self.cfg.n_scale)
         self.correction.load_state_dict(start.correction.state_dict())
         self.average.load_state_dict(start.correction.state_dict())
@@ -147,36 +192,38 @@ class _FromSnap:
 class AdvAIFromSnap(_FromSnap, AdvAITraining):
     """AdvAI's adversarial training (:class:`~advai.latent.correction.AdvAITraining`) from the snap fit."""
 
-    def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, snap_train: dict | None = None):
+    def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, snap_train: dict | None = None,
+                 prior: str = "nine_discs"):
         super().__init__(cfg, hp)
-        self.snap_steps, self.snap_train = snap_steps, snap_train
+        self.snap_steps, self.snap_train, self.prior = snap_steps, snap_train, prior
 
 
 class OracleFromSnap(_FromSnap, OracleTraining):
     """The capacity oracle (:class:`~advai.latent.correction.OracleTraining`) from the snap fit."""
 
     def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, objective: str = "mmd",
-                 snap_train: dict | None = None):
+                 snap_train: dict | None = None, prior: str = "nine_discs"):
         super().__init__(cfg, hp, objective)
-        self.snap_steps, self.snap_train = snap_steps, snap_train
+        self.snap_steps, self.snap_train, self.prior = snap_steps, snap_train, prior
 
 
 def fit_from_snap(objective: str = "adversarial", steps: int = 3000, snap_steps: int = 3000, seed: int = 0,
                   cache=None, resume: bool = True, progress: bool = True, snap_train: dict | None = None,
-                  **hparams) -> AdvAIInterpolator:
+                  prior: str = "nine_discs", **hparams) -> AdvAIInterpolator:
     """AdvAI (``objective="adversarial"``) or the capacity oracle (``"mmd"``, ``"energy"``, ``"ot"``)
-    on the nine discs, joint mode, ``hparams`` over :data:`~advai.latent.correction.DEFAULTS` as in
-    :func:`advai.fit_advai`, but starting from R fitted to the tournament snap for ``snap_steps``
+    on ``prior`` (a key of :data:`SNAPS`), joint mode, ``hparams`` over :data:`~advai.latent.correction.DEFAULTS` as in
+    :func:`advai.fit_advai`, but starting from R fitted to the prior's snap for ``snap_steps``
     (:func:`fit_snap` with ``snap_train``)."""
+    check_choice("prior", prior, SNAPS)
     train = snap_training(snap_train)
     hp = {**DEFAULTS, **hparams}
     cfg = _config(hp)
-    sample = make_sampler("nine_discs", 2)[0]
+    sample = make_sampler(prior, 2)[0]
     if objective == "adversarial":
-        build, draws = (lambda: AdvAIFromSnap(cfg, hp, snap_steps, snap_train)), 2
+        build, draws = (lambda: AdvAIFromSnap(cfg, hp, snap_steps, snap_train, prior)), 2
     else:
-        build, draws = (lambda: OracleFromSnap(cfg, hp, snap_steps, objective, snap_train)), 3
-    identity = {"kind": "advai", "sampler": "nine_discs", "dim": 2, "mode": "joint", "model": asdict(cfg),
+        build, draws = (lambda: OracleFromSnap(cfg, hp, snap_steps, objective, snap_train, prior)), 3
+    identity = {"kind": "advai", "sampler": prior, "dim": 2, "mode": "joint", "model": asdict(cfg),
                 "objective": objective, "start": {"snap_steps": int(snap_steps), "train": train}}
     trained = fit(build, lambda: (sample(draws * hp["batch_size"]),), identity, hp,
                   code=(AdvAIFromSnap, OracleFromSnap, fit_from_snap), steps=steps, seed=seed, cache=cache,
