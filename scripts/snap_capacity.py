@@ -51,6 +51,7 @@ from fit_seed_spread import evaluation_seeds  # noqa: E402  (each fit seed's own
 from advai.evaluate import mismatch  # noqa: E402
 from advai.evaluate.summary import mean_and_interval  # noqa: E402
 from advai.files import cache_dir  # noqa: E402
+from advai.latent.correction import DEFAULTS  # noqa: E402
 from advai.latent.known_solution import fit_from_snap, fit_snap, snap_training  # noqa: E402
 from advai.study import profiles  # noqa: E402
 from advai.study.outputs import Run  # noqa: E402
@@ -73,7 +74,7 @@ def configs(P: dict, prior: str = "nine_discs") -> dict:
         rows = rows[::2]
     out = {}
     for net, steps, train in rows:
-        hp = {"hidden": 100, "layers": 3, **net}
+        hp = {**DEFAULTS, **net}  # the headline's sizes unless the row widens them
         label = (f"{hp['layers']}x{hp['hidden']}, {steps:,} steps, EMA {snap_training(train)['ema']:g}"
                  + (" (notebook 2)" if prior == "nine_discs" and steps == P["snap_steps"] and not net else ""))
         out[label] = (net, steps, train)
