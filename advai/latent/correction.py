@@ -154,8 +154,8 @@ class AdvAITraining(Trainable):
 
     def configure_optimizers(self, train):
         betas = (train["beta1"], 0.999)
-        return {"critic": torch.optim.Adam(self.critic.parameters(), lr=train["lr_disc"], betas=betas),
-                "correction": torch.optim.Adam(self.correction.parameters(), lr=train["lr"], betas=betas)}
+        return {"critic": adam(self.critic.parameters(), lr=train["lr_disc"], betas=betas),
+                "correction": adam(self.correction.parameters(), lr=train["lr"], betas=betas)}
 
     def train_step(self, batch, optimizers):
         (z,) = batch  # 2n prior samples
@@ -210,6 +210,13 @@ def exact_transport_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ot.emd2(w, w, torch.cdist(x, y).pow(2))
 
 
+def adam(params, lr: float, betas: tuple) -> torch.optim.Adam:
+    """Adam over ``params`` with the multi-tensor (``foreach``) update: the same arithmetic as the
+    per-tensor loop PyTorch picks on the CPU (weights bit-identical), with less Python overhead
+    per step for R's and D_R's many small tensors."""
+    return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+
+
 def update_average(average: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     r"""Exponential moving average in place: :math:`\bar\theta \leftarrow d\,\bar\theta + (1-d)\,\theta`."""
     with torch.no_grad():
@@ -250,8 +257,7 @@ class OracleTraining(Trainable):
         return {"correction": list(self.correction.parameters())}
 
     def configure_optimizers(self, train):
-        return {"correction": torch.optim.Adam(self.correction.parameters(), lr=train["lr"],
-                                               betas=(train["beta1"], 0.999))}
+        return {"correction": adam(self.correction.parameters(), lr=train["lr"], betas=(train["beta1"], 0.999))}
 
     def train_step(self, batch, optimizers):
         (z,) = batch  # 3n prior samples
