@@ -19,8 +19,10 @@ run's device. The harness owns the rest:
 * **refusal**: a checkpoint made with another configuration or other data, a corrupt file or a
   file of another kind raises ``ValueError`` naming the file and what differs;
 * **cache**: with ``cache=<folder>`` the checkpoint is ``<folder>/<run_name(config)>.pt``, so
-  the same configuration finds its run again; ``resume=False`` is the recompute policy (train
-  from scratch, overwrite);
+  the same configuration finds its run again; ``resume=False`` trains from scratch and
+  overwrites; ``resume="once"`` is the study's recompute policy: train from scratch the first
+  time this process asks for a run, read that run back every later time (a notebook that uses
+  one model in several cells, or several models that share a warm-up, trains each run once);
 * **code versions**: the configuration holds :func:`code_version` of the code that defines and
   trains the model, so after a change to that code a cached run is not found (it is retrained)
   and an explicit checkpoint is refused, never silently reused;
@@ -58,6 +60,7 @@ from .files import read_torch_file, write_torch_file
 
 CHECKPOINT_FORMAT = "advai-training-checkpoint"
 _RUNS: list[dict] = []
+_TRAINED_HERE: set[str] = set()  # checkpoints this process (or its fit workers) trained: resume="once"
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -222,6 +225,23 @@ def run_name(config: dict) -> str:
     return f"{readable}_{digest}"
 
 
+def reuses_checkpoint(path: Path | None, resume) -> bool:
+    """Whether :func:`fit` starts from the checkpoint at ``path`` under the policy ``resume``:
+    ``True`` whenever it exists, ``False`` never, ``"once"`` when this process trained it
+    (:func:`mark_trained_here`)."""
+    if not (isinstance(resume, bool) or resume == "once"):
+        raise ValueError(f"resume must be True, False or 'once', got {resume!r}")
+    if path is None or not path.exists():
+        return False
+    return resume is True or (resume == "once" and str(path.resolve()) in _TRAINED_HERE)
+
+
+def mark_trained_here(path) -> None:
+    """Record that the run at ``path`` was trained in this process (or for it, by a worker that
+    :func:`advai.study.parallel.fit_advai_parallel` started): ``resume="once"`` reads it back."""
+    _TRAINED_HERE.add(str(Path(path).resolve()))
+
+
 def read_checkpoint(path, config: dict, steps: int) -> dict:
     """A training checkpoint at ``path`` made with ``config`` (``steps`` aside), or ``ValueError`` naming the file."""
     blob = read_torch_file(path, "checkpoint")
@@ -248,7 +268,7 @@ def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
 
 def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, code: tuple,
         steps: int, seed: int = 0, device: str = "auto", checkpoint=None, cache=None, checkpoint_every: int = 500,
-        resume: bool = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "",
+        resume: bool | str = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "",
         snapshot_every: int | None = None) -> Trainable:
     """Train the model ``build()`` makes for ``steps`` steps on ``batches()``; return it in eval mode.
 
@@ -257,7 +277,8 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     ``train``, ``seed`` and ``steps`` they form the run's configuration (``model.fit_config``).
     ``checkpoint``: a file path; else with
     ``cache`` (a folder) the file is named by :func:`run_name`. ``resume=False`` trains from
-    scratch even when the checkpoint exists. ``callback(step, log)`` runs after every step.
+    scratch even when the checkpoint exists; ``resume="once"`` too, unless this process trained
+    it already (then it is read back). ``callback(step, log)`` runs after every step.
     The returned model carries ``history`` (values logged every ``log_every`` steps),
     ``fit_seconds`` (training wall time, summed over resumed sessions), ``fit_config`` and
     ``snapshots`` (``(step, model.snapshot())`` every ``snapshot_every`` steps from step 0, on
@@ -273,7 +294,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(seed)
         model = build()  # initial weights from the seed
-        blob = read_checkpoint(path, config, steps) if path is not None and resume and path.exists() else None
+        blob = read_checkpoint(path, config, steps) if reuses_checkpoint(path, resume) else None
         if blob is None:
             model.prepare(seed=seed, cache=cache, resume=resume, progress=progress)
         model.to(dev)
@@ -327,6 +348,8 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     model.history, model.fit_seconds, model.fit_config = state["history"], state["seconds"], config
     model.snapshots = state["snapshots"]
     _RUNS.append({"run": run_name(config), "status": status})
+    if path is not None and status != "read back":
+        mark_trained_here(path)
     return model
 
 

@@ -30,6 +30,15 @@ def test_parallel_fits_equal_one_thread_fits_in_this_process(tmp_path):
     assert all(torch.equal(x, y) for x, y in zip(_outputs(again).values(), a.values()))
 
 
+def test_resume_once_reads_back_what_the_workers_trained_for_this_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "_TRAINED_HERE", set())
+    fitted = fit_advai_parallel(JOBS, tmp_path, resume="once", workers=2, progress=False)
+    assert [r["status"] for r in train.runs_used()[-2:]] == ["trained", "trained"]
+    again = advai.fit_advai(cache=tmp_path, resume="once", progress=False, **JOBS["ring"])
+    assert train.runs_used()[-1]["status"] == "read back"
+    assert torch.equal(_outputs({"x": again})["x"], _outputs(fitted)["ring"])
+
+
 @pytest.mark.parametrize("job, cache", [(dict(JOBS["ring"], sampler=lambda n: torch.zeros(n, 2)), "x"),
                                         (dict(JOBS["ring"], resume=False), "x"), (JOBS["ring"], None)])
 def test_parallel_refuses_what_cannot_cross_processes(job, cache, tmp_path):

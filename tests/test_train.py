@@ -13,7 +13,8 @@ from advai.files import read_torch_file
 from advai.latent.interpolator import fit_advai
 from advai.models import fit_model
 from advai.models.classifier import fit_classifier
-from advai.train import CHECKPOINT_FORMAT, run_name
+from advai import train as harness
+from advai.train import CHECKPOINT_FORMAT, run_name, runs_used
 
 IMAGES = torch.rand(24, 1, 32, 32, generator=torch.Generator().manual_seed(0))
 DIGITS = Dataset("toy", torch.rand(24, 1, 28, 28, generator=torch.Generator().manual_seed(1)), torch.arange(24) % 3,
@@ -80,6 +81,31 @@ def test_the_cache_finds_a_run_by_its_configuration_and_resume_false_retrains(ki
     calls.clear()
     retrained, _ = train(kind, 3, cache=tmp_path, resume=False, callback=lambda s, log: calls.append(s))
     assert calls == [1, 2, 3] and same_weights(first, retrained)
+
+
+@pytest.mark.parametrize("kind", ["advai_joint", "advai_ae"])
+def test_resume_once_retrains_a_run_the_first_time_this_process_asks_for_it_only(kind, tmp_path, monkeypatch):
+    first, _ = train(kind, 3, cache=tmp_path)
+    monkeypatch.setattr(harness, "_TRAINED_HERE", set())  # as if the cache came from another process
+    calls = []
+    again, _ = train(kind, 3, cache=tmp_path, resume="once", callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2, 3] and same_weights(first, again)  # not trained here yet: retrained
+    third, _ = train(kind, 3, cache=tmp_path, resume="once", callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2, 3] and same_weights(first, third) and runs_used()[-1]["status"] == "read back"
+    train(kind, 3, cache=tmp_path, resume=False, callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2, 3] * 2  # False still retrains every time
+    with pytest.raises(ValueError, match="resume must be True, False or 'once', got 'yes'"):
+        train(kind, 3, cache=tmp_path, resume="yes")
+
+
+def test_resume_once_trains_a_shared_warm_up_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(harness, "_TRAINED_HERE", set())
+    fit_model("advai_ae", IMAGES, latent=4, steps=2, seed=1, train={"batch_size": 8}, warmup_steps=3, progress=False,
+              cache=tmp_path, resume="once")
+    before = len(runs_used())
+    fit_model("advai_ae", IMAGES[:16], latent=4, steps=2, seed=1, train={"batch_size": 8}, warmup_steps=3,
+              progress=False, cache=tmp_path, resume="once")  # other data, the same warm-up of R
+    assert [r["status"] for r in runs_used()[before:]] == ["read back", "trained"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -36,12 +36,14 @@ def setup(notebook: str, profile: str | None = None, seed: int = 0, figures_dir=
 
     ``profile``: ``None`` reads ``$ADVAI_PROFILE`` (default ``paper``). Trained models are cached
     in :func:`advai.files.cache_dir` and reused unless ``$ADVAI_RECOMPUTE`` is ``1`` (what
-    ``make figures ARGS=--recompute`` sets); this is the one place that setting is read.
+    ``make figures ARGS=--recompute`` sets): then each run is retrained once in the notebook's
+    kernel and read back when a later cell asks for it again (``resume="once"``, so a recompute
+    does the work of an empty cache, no more); this is the one place that setting is read.
     Torch uses at most two threads, as on the study's reference machine.
     """
     P = profiles.resolve(notebook, profile)
     run = Run(notebook, P["profile"], seed, params=P, out_dir=figures_dir)
     plotting.style()
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    cached = {"cache": cache_dir(), "resume": os.environ.get("ADVAI_RECOMPUTE") != "1"}
+    cached = {"cache": cache_dir(), "resume": "once" if os.environ.get("ADVAI_RECOMPUTE") == "1" else True}
     return Study(P, run, int(seed), cached)

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
 
 import torch
 
@@ -69,4 +70,6 @@ def fit_advai_parallel(jobs: dict, cache, resume: bool = True, workers: int | No
     for key, kw in jobs.items():
         models[key] = fit_advai(cache=cache, resume=True, progress=False, **kw)
         train._RUNS[-1]["status"] = status[key]  # what the worker did; this process only read it back
+        if status[key] != "read back":  # trained for this process: resume="once" reads it back from now on
+            train.mark_trained_here(Path(cache) / f"{train._RUNS[-1]['run']}.pt")
     return models
