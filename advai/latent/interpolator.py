@@ -128,7 +128,8 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     layers, n_scale, loss``); pass ``**AUTHORS`` for the authors' settings. ``checkpoint``: a
     file path, or ``cache``: a folder where the run is named by its configuration; written
     every ``checkpoint_every`` steps, at the end and when training is interrupted (any
-    exception, Ctrl-C included), resumed from when it exists and ``resume`` is true.
+    exception, Ctrl-C included), resumed from when it exists and ``resume`` is true (``False``:
+    retrained; ``"once"``: retrained unless this process trained it already, :func:`advai.train.fit`).
     ``callback(step, log)`` is called after every step (``log``: ``loss_D``, ``loss_R``).
     ``name`` labels the run (progress bar, cache name); default: the prior's name or the
     sampler's ``__name__`` -- give callable samplers distinct names to keep their cached runs apart.

@@ -68,7 +68,8 @@ def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 
     (``model.snapshots``, see :func:`at_step`). ``train`` overrides :data:`TRAIN`;
     ``weights`` override the model's loss weights. With ``cache`` (a folder) a finished run is read back instead of
     retrained and an interrupted one resumes; ``checkpoint`` names the file instead;
-    ``resume=False`` retrains. See :func:`advai.train.fit` for checkpoints and errors.
+    ``resume=False`` retrains, ``resume="once"`` retrains unless this process trained the run already.
+    See :func:`advai.train.fit` for checkpoints and errors.
     """
     check_choice("model", name, tuple(MODELS))
     identity = {"kind": "model", "model": name}
