@@ -8,7 +8,8 @@ and figures/tables go to ``figures/`` with ``figures/manifest.json``. Any other 
 seed writes to ``build/<profile>-seed<seed>/{notebooks,figures}`` and leaves the committed
 results alone; ``$ADVAI_FIGURES_DIR`` redirects the figures (and then the executed notebooks
 go to ``build/`` too). ``--recompute`` retrains every model instead of reading it back from
-the run cache. Each notebook's wall time is recorded in ``<figures>/timings.json``, and the
+the run cache, once per notebook (a later cell that asks for the same run reads back what the
+notebook trained: ``resume="once"``). Each notebook's wall time is recorded in ``<figures>/timings.json``, and the
 models it trained or read back are printed and counted there; ``<figures>/timings.md`` tabulates
 the last wall time of each notebook. After a committed run the README's quoted results are
 refreshed from the figures folder (:mod:`advai.study.readme`).
@@ -122,7 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", default="paper", choices=PROFILE_NAMES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", help="comma-separated notebook prefixes, e.g. 01,02")
-    ap.add_argument("--recompute", action="store_true", help="retrain cached models instead of reusing them")
+    ap.add_argument("--recompute", action="store_true", help="retrain cached models (each once per notebook) instead of reusing them")
     args = ap.parse_args(argv)
 
     root, folder = project_root(), notebooks_dir()
