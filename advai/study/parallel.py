@@ -25,16 +25,19 @@ from .. import train
 from ..latent.interpolator import AdvAIInterpolator, fit_advai
 
 
-def _fit_in_worker(kwargs: dict) -> str:
+def _fit_in_worker(fit, kwargs: dict) -> str:
     """One fit in a worker process with one torch thread; returns what the harness did."""
     torch.set_num_threads(1)
-    fit_advai(progress=False, **kwargs)
+    fit(progress=False, **kwargs)
     return train.runs_used()[-1]["status"]
 
 
 def fit_advai_parallel(jobs: dict, cache, resume: bool = True, workers: int | None = None,
-                       progress: bool = True) -> dict[str, AdvAIInterpolator]:
-    """``{key: advai.fit_advai(**jobs[key], cache=cache, resume=resume)}``, ``workers`` fits at a time.
+                       progress: bool = True, fit=fit_advai) -> dict[str, AdvAIInterpolator]:
+    """``{key: fit(**jobs[key], cache=cache, resume=resume)}``, ``workers`` fits at a time.
+
+    ``fit``: :func:`advai.fit_advai` (default) or another module-level fit function with the same
+    ``cache``, ``resume`` and ``progress`` arguments (:func:`advai.latent.authors_toy.fit_authors_toy`).
 
     ``jobs`` maps a label to the keyword arguments of one :func:`advai.fit_advai` call (a prior
     name as ``sampler``: callables do not cross process boundaries); ``cache`` is required, the
@@ -54,13 +57,13 @@ def fit_advai_parallel(jobs: dict, cache, resume: bool = True, workers: int | No
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            return {key: fit_advai(cache=cache, resume=resume, progress=progress, **kw) for key, kw in jobs.items()}
+            return {key: fit(cache=cache, resume=resume, progress=progress, **kw) for key, kw in jobs.items()}
         finally:
             torch.set_num_threads(threads)
     status = {}
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a Jupyter kernel
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        running = {pool.submit(_fit_in_worker, dict(kw, cache=cache, resume=resume)): key for key, kw in jobs.items()}
+        running = {pool.submit(_fit_in_worker, fit, dict(kw, cache=cache, resume=resume)): key for key, kw in jobs.items()}
         for done, future in enumerate(as_completed(running), 1):
             key = running[future]
             status[key] = future.result()
@@ -68,7 +71,7 @@ def fit_advai_parallel(jobs: dict, cache, resume: bool = True, workers: int | No
                 print(f"[advai] fit {done}/{len(jobs)} {status[key]}: {key}", file=sys.stderr, flush=True)
     models = {}
     for key, kw in jobs.items():
-        models[key] = fit_advai(cache=cache, resume=True, progress=False, **kw)
+        models[key] = fit(cache=cache, resume=True, progress=False, **kw)
         train._RUNS[-1]["status"] = status[key]  # what the worker did; this process only read it back
         if status[key] != "read back":  # trained for this process: resume="once" reads it back from now on
             train.mark_trained_here(Path(cache) / f"{train._RUNS[-1]['run']}.pt")

@@ -1,0 +1,141 @@
+"""The long profile's fits (``scripts/advai_long.py``): AdvAI at the paper's training budget.
+
+:func:`long_jobs` lists every fit of :data:`advai.study.profiles.ADVAI_LONG` in the order a
+session should train them (the notebook priors' seeds first, both algorithms, then the held-out
+priors), and :func:`fit_long` trains or reads back one of them:
+
+* ``"authors"``: the authors' toy loop (:func:`advai.latent.authors_toy.fit_authors_toy`, their
+  settings, factorized per coordinate, batch 64, 262,144 steps);
+* ``"headline"``: notebook 2's fit of the prior (:data:`~advai.study.profiles.ADVAI_FITS`, joint,
+  batch 256) for the same number of samples, 65,536 steps.
+
+Both go to the run cache, checkpointed every ``checkpoint_every`` steps: an interrupted batch
+continues where it stopped and a finished fit is read back.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..checks import check_choice
+from ..latent.authors_toy import fit_authors_toy
+from ..latent.interpolator import AdvAIInterpolator, fit_advai
+from .profiles import ADVAI_FITS, ALGORITHMS, HELD_OUT
+
+
+def fit_long(algorithm: str, **kwargs) -> AdvAIInterpolator:
+    """One long fit: ``algorithm`` ``"authors"`` (:func:`fit_authors_toy`) or ``"headline"``
+    (:func:`advai.fit_advai`), with the other keyword arguments of that function."""
+    check_choice("algorithm", algorithm, ALGORITHMS)
+    return (fit_authors_toy if algorithm == "authors" else fit_advai)(**kwargs)
+
+
+def job(algorithm: str, prior: str, seed: int, L: dict) -> dict:
+    """The keyword arguments of :func:`fit_long` for one fit of the long profile ``L``."""
+    check_choice("algorithm", algorithm, ALGORITHMS)
+    if algorithm == "authors":
+        return dict(algorithm="authors", sampler=prior, dim=2, steps=L["authors_steps"], seed=seed,
+                    snapshot_every=L["authors_snapshot_every"], checkpoint_every=L["checkpoint_every"])
+    name, dim, mode, extra = ADVAI_FITS[prior]
+    return dict(algorithm="headline", sampler=name, dim=dim, mode=mode, steps=L["headline_steps"], seed=seed,
+                snapshot_every=L["headline_snapshot_every"], checkpoint_every=L["checkpoint_every"], **extra)
+
+
+def seeds_of(prior: str, L: dict) -> range:
+    """The fit seeds of ``prior``: ``n_held_out_seeds`` for a held-out prior, else ``n_seeds``."""
+    return range(L["n_held_out_seeds"] if prior in HELD_OUT else L["n_seeds"])
+
+
+def long_jobs(L: dict) -> dict[tuple, dict]:
+    """Every fit of the long profile ``L``, keyed ``(algorithm, prior, seed)``, in training order:
+    seed by seed, the notebook's priors before the held-out ones, each seed's slower authors' fits
+    first."""
+    order = sorted(((a, p, s) for p in L["priors"] for s in seeds_of(p, L) for a in ALGORITHMS),
+                   key=lambda k: (k[1] in HELD_OUT, k[2], ALGORITHMS.index(k[0]), L["priors"].index(k[1])))
+    return {k: job(*k, L) for k in order}
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+#: Goals at the paper's budget (issue: mean over the fit seeds): share of LineIntp's mismatch left,
+#: off-support mass at alpha = 0.5, and balance (TV of the landing over the prior's cells).
+GOALS = {"share left": 0.02, "off support": 0.02, "balance": 0.05}
+#: Notebook 2's training budget in prior samples (3,000 steps at batch 256).
+NOTEBOOK2_SAMPLES = 3000 * 256
+#: How each algorithm's fits are shown: the authors' loop both as trained and as their plots draw it.
+VARIANTS = {"authors": ("authors' loop (as trained)", "authors' loop (as their plots draw it)"),
+            "headline": ("headline (notebook 2's setting)",)}
+
+
+def batch_size(algorithm: str, L: dict | None = None) -> int:
+    """Prior samples per step: the authors' 64, the headline's 256 (:data:`~advai.latent.correction.DEFAULTS`)."""
+    from ..latent.correction import AUTHORS, DEFAULTS
+    check_choice("algorithm", algorithm, ALGORITHMS)
+    return AUTHORS["batch_size"] if algorithm == "authors" else DEFAULTS["batch_size"]
+
+
+def variants(algorithm: str, model: AdvAIInterpolator) -> dict[str, AdvAIInterpolator]:
+    """``{label: interpolator}`` of :data:`VARIANTS` for one fit of ``algorithm``."""
+    from ..latent.authors_toy import as_drawn
+    if algorithm == "authors":
+        return dict(zip(VARIANTS["authors"], (model, as_drawn(model))))
+    return {VARIANTS["headline"][0]: model}
+
+
+def notebook2_step(algorithm: str, model: AdvAIInterpolator) -> int:
+    """The snapshot of ``model`` whose samples seen are closest to notebook 2's budget
+    (:data:`NOTEBOOK2_SAMPLES`): step 3,000 of a headline fit (notebook 2's fit itself), step
+    12,288 (786,432 samples) of an authors' loop with snapshots every 4,096 steps."""
+    steps = [s for s, _ in model.snapshots if s > 0]
+    if not steps:
+        raise ValueError("the fit has no snapshots (fit with snapshot_every)")
+    return min(steps, key=lambda s: abs(s * batch_size(algorithm) - NOTEBOOK2_SAMPLES))
+
+
+def _draws(prior: str, n: int, seed: int):
+    from ..latent.priors import get_prior
+    g = torch.Generator().manual_seed(int(seed))
+    p = get_prior(prior)
+    return p.sample(n, 2, g), p.sample(n, 2, g), p.sample(n, 2, g)
+
+
+def score(prior: str, f_model, fit_seed: int, L: dict) -> dict:
+    """One fit's measures at alpha = 0.5 (``f_model``: an interpolator, or ``"linear"`` for LineIntp):
+
+    * ``share left``: over ``n_share_draws`` draws of ``n_share`` pairs (fit seed k: evaluation seeds
+      ``k * n_share_draws ...``, :func:`advai.evaluate.mismatch.share_left_draws`), with its standard error;
+    * ``off support`` and ``balance`` (:func:`advai.evaluate.balance.balance`) of ``n_land``
+      interpolants of one draw (generator seed ``50_000 + k``)."""
+    from ..evaluate import balance as B
+    from ..evaluate import mismatch
+    from ..latent.interpolation import interpolate
+    k = int(fit_seed)
+    z1, z2, _ = _draws(prior, L["n_land"], 50_000 + k)
+    if isinstance(f_model, str):
+        check_choice("f_model", f_model, ("linear",))
+        share, se = 1.0, 0.0
+        f = interpolate(z1, z2, 0.5)
+    else:
+        seeds = range(k * L["n_share_draws"], (k + 1) * L["n_share_draws"])
+        share, se = mismatch.share_left_with_se(mismatch.share_left_draws(prior, "advai", 2, f_model, n=L["n_share"],
+                                                                          seeds=seeds))
+        f = f_model(z1, z2, 0.5)
+    return {"share left": share, "share left se": se, "off support": mismatch.off_support_mass(prior, f),
+            "balance": B.balance(prior, f, seed=k)}
+
+
+def trace(prior: str, model: AdvAIInterpolator, fit_seed: int, L: dict, steps=None) -> list[dict]:
+    """Share left (one draw of ``n_trace`` pairs, LineIntp on the same draw), off-support mass and
+    balance at alpha = 0.5 of every snapshot of ``model`` (or of ``steps``), one draw per fit
+    (generator seed ``60_000 + fit_seed``) shared by its snapshots."""
+    from ..evaluate import balance as B
+    from ..evaluate import mismatch
+    from ..latent.interpolation import interpolate
+    z1, z2, x = _draws(prior, L["n_trace"], 60_000 + int(fit_seed))
+    with torch.no_grad():
+        linear = mismatch.energy_distance_unbiased(interpolate(z1, z2, 0.5), x)
+    rows = []
+    for step in (steps if steps is not None else [s for s, _ in model.snapshots]):
+        f = model.at_step(step)(z1, z2, 0.5)
+        rows.append({"step": step, "share left": mismatch.share_left(mismatch.energy_distance_unbiased(f, x), linear),
+                     "off support": mismatch.off_support_mass(prior, f), "balance": B.balance(prior, f, seed=fit_seed)})
+    return rows
