@@ -93,6 +93,9 @@ def main():
         print(f"{len(jobs)} fits in the cache after {time.perf_counter() - t0:.0f} s")
         return
     models = {k: fitted["/".join(map(str, k))] for k in jobs}
+    seconds = {"/".join(map(str, k)): round(m.meta["fit_seconds"], 1) for k, m in models.items()}
+    run.save_timings("fit_s", seconds)  # training time of each fit, summed over its resumed sessions
+    run.save_timings("fit_s total", round(sum(seconds.values()), 1))
     runs, steps = score_fits(models, L)
     run.save_table(runs, "tab-advai-long-runs", float_format="%.6g")
     run.save_table(steps, "tab-advai-long-steps", float_format="%.6g")
@@ -102,7 +105,8 @@ def main():
     run.save_table(tests, "tab-advai-long-tests", float_format="%.3g")
 
     for alg, labels in VARIANTS.items():
-        fig = long_report.plot_traces(steps, labels, L["priors"], f"Along training at the paper's budget: {labels[0]}"
+        priors = L["port_priors"] if alg == "port" else L["priors"]
+        fig = long_report.plot_traces(steps, labels, priors, f"Along training at the paper's budget: {labels[0]}"
                                       + (" (dotted: as their plots draw it)" if len(labels) > 1 else ""))
         run.savefig(fig, f"fig-advai-long-{alg}")
         plt.close(fig)
@@ -116,18 +120,18 @@ def main():
                f"headline, {short}": lambda p, z1, z2: seed0["headline", p].at_step(nb2["headline", p])(z1, z2, 0.5),
                f"headline, {long_}": lambda p, z1, z2: seed0["headline", p](z1, z2, 0.5),
                f"authors' loop, {long_}": lambda p, z1, z2: seed0["authors", p](z1, z2, 0.5),
-               "as their plots draw it": lambda p, z1, z2: variants("authors", seed0["authors", p])[drawn](z1, z2, 0.5)}
+               "as their plots draw it": lambda p, z1, z2: variants("authors", seed0["authors", p])[drawn](z1, z2, 0.5),
+               f"port, {long_}": lambda p, z1, z2: seed0["port", p](z1, z2, 0.5) if ("port", p) in seed0 else None}
     fig = long_report.density_grid(columns, L["priors"], L["n_density"], title=r"interpolants at $\alpha = 0.5$, "
                                    f"fit seed 0, at notebook 2's budget ({short} samples) and the paper's ({long_})")
     run.savefig(fig, "fig5-long")
     plt.close(fig)
 
-    per_seed = {f"{'authors' if a == 'authors' else 'headline'} s{s}": (a, s) for a in ("authors", "headline")
-                for s in sorted({s for _, _, s in models})}
+    per_seed = {f"{a} s{s}": (a, s) for a in ("authors", "headline", "port") for s in sorted({s for _, _, s in models})}
     fig = long_report.density_grid(
-        {label: (lambda p, z1, z2, a=a, s=s: models[a, p, s](z1, z2, 0.5) if (a, p, s) in models else 0 * z1)
+        {label: (lambda p, z1, z2, a=a, s=s: models[a, p, s](z1, z2, 0.5) if (a, p, s) in models else None)
          for label, (a, s) in per_seed.items()}, L["priors"], L["n_density"],
-        title=r"every fit seed at the paper's budget, $\alpha = 0.5$ (authors' loop as trained; headline)")
+        title=r"every fit at the paper's budget, $\alpha = 0.5$: the authors' loop (as trained), the headline, the port")
     run.savefig(fig, "fig-advai-long-seeds")
     plt.close(fig)
 

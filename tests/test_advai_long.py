@@ -18,15 +18,21 @@ def test_the_long_profile_trains_the_papers_samples_with_both_algorithms():
     assert ADVAI_LONG["authors_snapshot_every"] <= 8192 and ADVAI_LONG["headline_snapshot_every"] * 256 <= 8192 * 64
     assert 3000 % ADVAI_LONG["headline_snapshot_every"] == 0  # notebook 2's fit is one of the snapshots
     for prior in ADVAI_LONG["priors"]:
-        for algorithm in LR.ALGORITHMS:
+        for algorithm in ("authors", "headline"):
             seeds = sorted(s for a, p, s in jobs if (a, p) == (algorithm, prior))
             assert seeds == list(range(ADVAI_LONG["n_held_out_seeds" if prior in HELD_OUT else "n_seeds"]))
             assert len(seeds) >= 3 or prior in HELD_OUT
+    assert sorted(k for k in jobs if k[0] == "port") == [("port", p, s) for p in sorted(ADVAI_LONG["port_priors"])
+                                                          for s in range(3)]
     keys = list(jobs)
     assert keys.index(("authors", "nine_discs", 2)) < keys.index(("authors", "two_discs", 0))  # notebook priors first
+    assert keys.index(("headline", "two_rings", 0)) < keys.index(("port", "nine_discs", 0)) < keys.index(
+        ("authors", "two_discs", 1))
     head = jobs["headline", "nine_discs", 0]
     name, dim, mode, extra = ADVAI_FITS["nine_discs"]
     assert (head["sampler"], head["dim"], head["mode"]) == (name, dim, mode) and extra.items() <= head.items()
+    port = jobs["port", "ring", 0]
+    assert port["mode"] == "factorized" and port["steps"] == 262_144 and port["batch_size"] == 64 and port["loss"] == "l1"
     assert jobs["authors", "ring", 1] == dict(algorithm="authors", sampler="ring", dim=2, steps=262_144, seed=1,
                                               snapshot_every=4096, checkpoint_every=4096)
     with pytest.raises(ValueError, match="algorithm"):
@@ -99,13 +105,13 @@ def test_the_quick_profile_runs_the_whole_script(monkeypatch, tmp_path):
     torch.set_num_threads(threads)
     for name in ("tab-advai-long", "tab-advai-long-runs", "tab-advai-long-tests", "tab-advai-long-steps"):
         assert (tmp_path / f"{name}.csv").is_file() and (tmp_path / f"{name}.md").is_file()
-    for name in ("fig-advai-long-authors", "fig-advai-long-headline", "fig5-long", "fig-advai-long-seeds"):
+    for name in ("fig-advai-long-authors", "fig-advai-long-headline", "fig-advai-long-port", "fig5-long",
+                 "fig-advai-long-seeds"):
         assert (tmp_path / f"{name}.png").is_file()
     runs = pd.read_csv(tmp_path / "tab-advai-long-runs.csv")
     L = ADVAI_LONG_QUICK
-    fits = len(LR.long_jobs(L))
-    per_algorithm = fits // 2  # authors: 2 variants, headline: 1, at 2 budgets each; LineIntp once per prior and seed
-    assert len(runs) == 2 * 2 * per_algorithm + 2 * per_algorithm + per_algorithm
+    jobs = LR.long_jobs(L)  # every variant at 2 budgets; LineIntp once per prior and fit seed
+    assert len(runs) == sum(2 * len(LR.VARIANTS[a]) for a, _, _ in jobs) + sum(len(LR.seeds_of(p, L)) for p in L["priors"])
     assert set(runs.budget) == {"notebook 2", "paper", "none"}
     steps = pd.read_csv(tmp_path / "tab-advai-long-steps.csv")
     assert steps.samples.max() == L["headline_steps"] * 256 == L["authors_steps"] * 64

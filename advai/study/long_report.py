@@ -58,8 +58,8 @@ def tests_table(runs: pd.DataFrame) -> pd.DataFrame:
 
     * *budget*: for each algorithm and prior, the paper's budget minus notebook 2's, paired over
       fit seeds (the same fit at two points of its training; two-sided paired t-test);
-    * *algorithm*: at the paper's budget, the authors' loop (as trained) minus the headline, over
-      independent fits (Welch's t-test)."""
+    * *algorithm*: at the paper's budget, the authors' loop (as trained) minus the headline, and minus
+      the port (the authors' settings in the study's loop), over independent fits (Welch's t-test)."""
     out = []
     trained = runs[runs.algorithm != LINEAR]
     for (alg, prior), sub in trained.groupby(["algorithm", "prior"], sort=False):
@@ -73,14 +73,16 @@ def tests_table(runs: pd.DataFrame) -> pd.DataFrame:
     paper = trained[trained.budget == "paper"]
     algs = list(dict.fromkeys(paper.algorithm))
     authors = [a for a in algs if a.startswith("authors") and "as trained" in a]
-    headline = [a for a in algs if a.startswith("headline")]
+    others = [a for a in algs if a.startswith("headline")] + [a for a in algs if "our factorized loop" in a]
     for prior in dict.fromkeys(paper.prior):
-        for a, b in ((x, y) for x in authors for y in headline):
+        for a, b in ((x, y) for x in authors for y in others):
             for m in MEASURES:
                 xa, xb = (paper.loc[(paper.algorithm == g) & (paper.prior == prior), m] for g in (a, b))
+                if xa.empty or xb.empty:
+                    continue
                 varies = min(len(xa), len(xb)) > 1 and max(xa.std(), xb.std()) > 0
                 p = stats.ttest_ind(xa, xb, equal_var=False).pvalue if varies else np.nan
-                out.append({"test": "authors' loop - headline (Welch t)", "prior": prior, "a": a, "b": b, "measure": m,
+                out.append({"test": "authors' loop - other algorithm (Welch t)", "prior": prior, "a": a, "b": b, "measure": m,
                             "mean a": xa.mean(), "mean b": xb.mean(), "difference": xa.mean() - xb.mean(), "p": p,
                             "fits": min(len(xa), len(xb))})
     table = pd.DataFrame(out)
@@ -161,7 +163,8 @@ LIMS = {"nine_discs": (-4.3, 4.3), "ring": (-1.15, 1.15), "two_discs": (-3.8, 3.
 
 def density_grid(columns: dict, priors, n: int, seed: int = 0, title: str = ""):
     """fig5's layout for the gapped priors: one row per prior, one column per entry of ``columns``
-    (label -> ``f(prior, z1, z2)`` returning codes, or ``None`` for the prior's own samples), every
+    (label -> ``f(prior, z1, z2)`` returning codes, or ``None`` from ``f`` where that fit was not
+    run; the entry ``None`` itself stands for the prior's own samples), every
     panel from the same ``n`` endpoint pairs at alpha = 0.5, one colour scale per row."""
     import torch
 
@@ -174,6 +177,10 @@ def density_grid(columns: dict, priors, n: int, seed: int = 0, title: str = ""):
         z1, z2, ref = p.sample(n, 2, g), p.sample(n, 2, g), p.sample(n, 2, g)
         sets = [ref if f is None else f(prior, z1, z2) for f in columns.values()]
         plotting.density_row(fig, row, sets, LIMS[prior], label="density")
+        for ax, pts in zip(row, sets):
+            if pts is None:
+                ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes, fontsize=8)
+                ax.set(xticks=[], yticks=[])
         row[0].set_ylabel(prior)
     for ax, label in zip(axes[0], columns):
         ax.set_title(label, fontsize=8.5)

@@ -7,7 +7,10 @@ priors), and :func:`fit_long` trains or reads back one of them:
 * ``"authors"``: the authors' toy loop (:func:`advai.latent.authors_toy.fit_authors_toy`, their
   settings, factorized per coordinate, batch 64, 262,144 steps);
 * ``"headline"``: notebook 2's fit of the prior (:data:`~advai.study.profiles.ADVAI_FITS`, joint,
-  batch 256) for the same number of samples, 65,536 steps.
+  batch 256) for the same number of samples, 65,536 steps;
+* ``"port"`` (on ``port_priors`` only): the authors' settings in the study's own factorized loop
+  (:func:`advai.fit_advai` with ``mode="factorized", **AUTHORS``, 262,144 steps at batch 64): what
+  the authors' loop and the study's differ by, measured at the paper's budget.
 
 Both go to the run cache, checkpointed every ``checkpoint_every`` steps: an interrupted batch
 continues where it stopped and a finished fit is read back.
@@ -18,12 +21,13 @@ import torch
 
 from ..checks import check_choice
 from ..latent.authors_toy import fit_authors_toy
+from ..latent.correction import AUTHORS
 from ..latent.interpolator import AdvAIInterpolator, fit_advai
 from .profiles import ADVAI_FITS, ALGORITHMS, HELD_OUT
 
 
 def fit_long(algorithm: str, **kwargs) -> AdvAIInterpolator:
-    """One long fit: ``algorithm`` ``"authors"`` (:func:`fit_authors_toy`) or ``"headline"``
+    """One long fit: ``algorithm`` ``"authors"`` (:func:`fit_authors_toy`), ``"headline"`` or ``"port"``
     (:func:`advai.fit_advai`), with the other keyword arguments of that function."""
     check_choice("algorithm", algorithm, ALGORITHMS)
     return (fit_authors_toy if algorithm == "authors" else fit_advai)(**kwargs)
@@ -35,6 +39,9 @@ def job(algorithm: str, prior: str, seed: int, L: dict) -> dict:
     if algorithm == "authors":
         return dict(algorithm="authors", sampler=prior, dim=2, steps=L["authors_steps"], seed=seed,
                     snapshot_every=L["authors_snapshot_every"], checkpoint_every=L["checkpoint_every"])
+    if algorithm == "port":
+        return dict(algorithm="port", sampler=prior, dim=2, mode="factorized", steps=L["authors_steps"], seed=seed,
+                    snapshot_every=L["authors_snapshot_every"], checkpoint_every=L["checkpoint_every"], **AUTHORS)
     name, dim, mode, extra = ADVAI_FITS[prior]
     return dict(algorithm="headline", sampler=name, dim=dim, mode=mode, steps=L["headline_steps"], seed=seed,
                 snapshot_every=L["headline_snapshot_every"], checkpoint_every=L["checkpoint_every"], **extra)
@@ -47,10 +54,17 @@ def seeds_of(prior: str, L: dict) -> range:
 
 def long_jobs(L: dict) -> dict[tuple, dict]:
     """Every fit of the long profile ``L``, keyed ``(algorithm, prior, seed)``, in training order:
-    seed by seed, the notebook's priors before the held-out ones, each seed's slower authors' fits
-    first."""
-    order = sorted(((a, p, s) for p in L["priors"] for s in seeds_of(p, L) for a in ALGORITHMS),
-                   key=lambda k: (k[1] in HELD_OUT, k[2], ALGORITHMS.index(k[0]), L["priors"].index(k[1])))
+    the notebook's priors seed by seed (the authors' loop and the headline), then the held-out
+    priors' first seed, then the port, then the held-out priors' other seeds; the slower authors'
+    fits first within a seed. A session that stops early has the most needed fits."""
+    keys = [(a, p, s) for p in L["priors"] for s in seeds_of(p, L) for a in ("authors", "headline")]
+    keys += [("port", p, s) for p in L["port_priors"] for s in seeds_of(p, L)]
+
+    def stage(k):
+        algorithm, prior, seed = k
+        held_out = prior in HELD_OUT
+        return (2 if algorithm == "port" else 3 if held_out and seed > 0 else 1 if held_out else 0)
+    order = sorted(keys, key=lambda k: (stage(k), k[2], ALGORITHMS.index(k[0]), L["priors"].index(k[1])))
     return {k: job(*k, L) for k in order}
 
 
@@ -63,14 +77,15 @@ GOALS = {"share left": 0.02, "off support": 0.02, "balance": 0.05}
 NOTEBOOK2_SAMPLES = 3000 * 256
 #: How each algorithm's fits are shown: the authors' loop both as trained and as their plots draw it.
 VARIANTS = {"authors": ("authors' loop (as trained)", "authors' loop (as their plots draw it)"),
-            "headline": ("headline (notebook 2's setting)",)}
+            "headline": ("headline (notebook 2's setting)",), "port": ("authors' settings, our factorized loop",)}
 
 
 def batch_size(algorithm: str, L: dict | None = None) -> int:
-    """Prior samples per step: the authors' 64, the headline's 256 (:data:`~advai.latent.correction.DEFAULTS`)."""
-    from ..latent.correction import AUTHORS, DEFAULTS
+    """Prior samples per step: the authors' 64 (their loop and the port), the headline's 256
+    (:data:`~advai.latent.correction.DEFAULTS`)."""
+    from ..latent.correction import DEFAULTS
     check_choice("algorithm", algorithm, ALGORITHMS)
-    return AUTHORS["batch_size"] if algorithm == "authors" else DEFAULTS["batch_size"]
+    return DEFAULTS["batch_size"] if algorithm == "headline" else AUTHORS["batch_size"]
 
 
 def variants(algorithm: str, model: AdvAIInterpolator) -> dict[str, AdvAIInterpolator]:
@@ -78,7 +93,7 @@ def variants(algorithm: str, model: AdvAIInterpolator) -> dict[str, AdvAIInterpo
     from ..latent.authors_toy import as_drawn
     if algorithm == "authors":
         return dict(zip(VARIANTS["authors"], (model, as_drawn(model))))
-    return {VARIANTS["headline"][0]: model}
+    return {VARIANTS[algorithm][0]: model}
 
 
 def notebook2_step(algorithm: str, model: AdvAIInterpolator) -> int:
