@@ -37,9 +37,9 @@ def fit_advai_parallel(jobs: dict, cache, resume: bool = True, workers: int | No
     """``{key: fit(**jobs[key], cache=cache, resume=resume)}``, ``workers`` fits at a time.
 
     ``fit``: :func:`advai.fit_advai` (default) or another module-level fit function with the same
-    ``cache``, ``resume`` and ``progress`` arguments (:func:`advai.latent.authors_toy.fit_authors_toy`).
+    ``cache``, ``resume`` and ``progress`` arguments (:func:`advai.study.long_runs.fit_long`).
 
-    ``jobs`` maps a label to the keyword arguments of one :func:`advai.fit_advai` call (a prior
+    ``jobs`` maps a label to the keyword arguments of one ``fit`` call (a prior
     name as ``sampler``: callables do not cross process boundaries); ``cache`` is required, the
     fits reach the caller through it. ``workers``: default the machine's core count, at most
     the number of jobs; a job already in the cache (and ``resume``) is read back, not retrained.
