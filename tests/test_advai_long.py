@@ -27,7 +27,7 @@ def test_the_long_profile_trains_the_papers_samples_with_both_algorithms():
     keys = list(jobs)
     assert keys.index(("authors", "nine_discs", 2)) < keys.index(("authors", "two_discs", 0))  # notebook priors first
     assert keys.index(("headline", "two_rings", 0)) < keys.index(("port", "nine_discs", 0)) < keys.index(
-        ("authors", "two_discs", 1))
+        ("authors", "two_discs", 1)) < keys.index(("port", "ring", 1))
     head = jobs["headline", "nine_discs", 0]
     name, dim, mode, extra = ADVAI_FITS["nine_discs"]
     assert (head["sampler"], head["dim"], head["mode"]) == (name, dim, mode) and extra.items() <= head.items()

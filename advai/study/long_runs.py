@@ -47,25 +47,26 @@ def job(algorithm: str, prior: str, seed: int, L: dict) -> dict:
                 snapshot_every=L["headline_snapshot_every"], checkpoint_every=L["checkpoint_every"], **extra)
 
 
-def seeds_of(prior: str, L: dict) -> range:
-    """The fit seeds of ``prior``: ``n_held_out_seeds`` for a held-out prior, else ``n_seeds``."""
-    return range(L["n_held_out_seeds"] if prior in HELD_OUT else L["n_seeds"])
+def seeds_of(prior: str, L: dict, algorithm: str = "authors") -> range:
+    """The fit seeds of ``prior``: ``n_port_seeds`` for the port, ``n_held_out_seeds`` for a held-out
+    prior, else ``n_seeds``."""
+    key = "n_port_seeds" if algorithm == "port" else "n_held_out_seeds" if prior in HELD_OUT else "n_seeds"
+    return range(L[key])
 
 
 def long_jobs(L: dict) -> dict[tuple, dict]:
     """Every fit of the long profile ``L``, keyed ``(algorithm, prior, seed)``, in training order:
-    the notebook's priors seed by seed (the authors' loop and the headline), then the held-out
-    priors' first seed, then the port, then the held-out priors' other seeds; the slower authors'
-    fits first within a seed. A session that stops early has the most needed fits."""
-    keys = [(a, p, s) for p in L["priors"] for s in seeds_of(p, L) for a in ("authors", "headline")]
-    keys += [("port", p, s) for p in L["port_priors"] for s in seeds_of(p, L)]
+    the notebook's priors seed by seed (the authors' loop and the headline), then seed by seed the
+    held-out priors and the port; the slower authors' fits first within a seed. A session that
+    stops early has the most needed fits."""
+    keys = [(a, p, s) for p in L["priors"] for a in ("authors", "headline") for s in seeds_of(p, L, a)]
+    keys += [("port", p, s) for p in L["port_priors"] for s in seeds_of(p, L, "port")]
 
-    def stage(k):
+    def order(k):
         algorithm, prior, seed = k
-        held_out = prior in HELD_OUT
-        return (2 if algorithm == "port" else 3 if held_out and seed > 0 else 1 if held_out else 0)
-    order = sorted(keys, key=lambda k: (stage(k), k[2], ALGORITHMS.index(k[0]), L["priors"].index(k[1])))
-    return {k: job(*k, L) for k in order}
+        late = algorithm == "port" or prior in HELD_OUT
+        return (late, seed, algorithm == "port", ALGORITHMS.index(algorithm), L["priors"].index(prior))
+    return {k: job(*k, L) for k in sorted(keys, key=order)}
 
 
 # --- scoring -----------------------------------------------------------------------------------
