@@ -44,13 +44,21 @@ def test_a_known_landing_is_recovered():
 
 
 def test_cells_of_known_points():
-    ring = torch.tensor([[0.8, 0.1], [0.1, 0.8], [-0.8, -0.1], [0.1, -0.8]])
-    assert B.CELLS["ring"][0](ring).tolist() == [0, 1, 4, 6]
+    ring = torch.tensor([[0.8, 0.1], [0.1, 0.8], [-0.8, -0.1], [0.1, -0.8]])  # 7, 83, 187 and 277 degrees
+    assert B.CELLS["ring"][0](ring).tolist() == [0, 3, 8, 12]
     rings = torch.tensor([[0.4, 0.01], [0.9, 0.01], [0.0, -0.4], [0.0, -0.9]])
-    assert B.CELLS["two_rings"][0](rings).tolist() == [0, 8, 6, 14]
+    assert B.CELLS["two_rings"][0](rings).tolist() == [0, 16, 12, 28]
     w = B.CELLS["two_rings"][1]
-    assert w[:8].sum() == pytest.approx(0.16 / 0.52) and w[8:].sum() == pytest.approx(0.36 / 0.52)
+    assert w[:16].sum() == pytest.approx(0.16 / 0.52) and w[16:].sum() == pytest.approx(0.36 / 0.52)
     assert B.CELLS["nine_discs"][0](NINE_DISC_CENTRES + 1.4).tolist() == list(range(9))  # off support: nearest disc
+
+
+def test_four_clumps_a_quarter_turn_apart_are_seen_wherever_they_sit():
+    g = torch.Generator().manual_seed(4)
+    for offset in (0.0, math.pi / 8, math.pi / 4):  # on sector boundaries or inside sectors
+        angle = offset + (math.pi / 2) * torch.randint(0, 4, (8000,), generator=g) + 0.15 * torch.randn(8000, generator=g)
+        z = 0.8 * torch.stack([angle.cos(), angle.sin()], 1)
+        assert B.balance("ring", z) > 0.3
 
 
 def test_bad_input_is_refused_by_name():

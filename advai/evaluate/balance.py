@@ -16,9 +16,13 @@ prior          cells                                                           w
 =============  ==============================================================  ====================
 ``nine_discs`` the disc with the nearest centre                                1/9 each
 ``two_discs``  the disc with the nearest centre                                1/2 each
-``ring``       eight equal angle sectors                                       1/8 each
-``two_rings``  inner or outer annulus (split at radius 0.65) x eight sectors   area share / 8
+``ring``       16 equal angle sectors                                          1/16 each
+``two_rings``  inner or outer annulus (split at radius 0.65) x 16 sectors      area share / 16
 =============  ==============================================================  ====================
+
+On the ring, any interpolator that commutes with rotations lands evenly over the sectors (LineIntp
+does, balance 0), so there balance can only flag a fit that broke the ring's symmetry, piling its
+codes up at some angles; on two rings it also sees the share of each annulus.
 
 **An estimate that does not grow with n.** The plug-in :math:`\mathrm{TV}(\hat q, \pi)` is biased
 upwards by sampling noise (about 0.018 for a perfectly balanced sample of 4,000 codes over nine
@@ -44,7 +48,9 @@ import torch
 from ..checks import as_tensor, check_choice, check_finite
 from ..latent.priors import NINE_DISC_CENTRES, TWO_DISC_CENTRES, TWO_RINGS
 
-SECTORS = 8
+#: Angle sectors of a ring: 22.5 degrees each, fine enough that mass piled up at a few angles (four
+#: clumps a quarter turn apart, say) cannot hide by straddling the boundaries of wider sectors.
+SECTORS = 16
 #: Radius that separates the two annuli of ``two_rings`` (halfway across the gap 0.5 .. 0.8).
 TWO_RINGS_SPLIT = 0.65
 
