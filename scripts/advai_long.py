@@ -40,7 +40,7 @@ import torch
 from advai.files import cache_dir, project_root
 from advai.latent.interpolation import interpolate
 from advai.study import long_report, plotting
-from advai.study.long_runs import (NOTEBOOK2_SAMPLES, VARIANTS, batch_size, fit_long, long_jobs, notebook2_step, score, trace,
+from advai.study.long_runs import (NOTEBOOK2_SAMPLES, VARIANTS, at, batch_size, fit_long, long_jobs, notebook2_step, score, trace,
                                    variants)
 from advai.study.outputs import Run
 from advai.study.parallel import fit_advai_parallel
@@ -57,7 +57,7 @@ def score_fits(models: dict, L: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         for label, m in variants(alg, model).items():
             for budget, step in (("notebook 2", nb2), ("paper", last)):
                 rows.append({"algorithm": label, "prior": prior, "fit seed": seed, "budget": budget, "steps": step,
-                             "samples": step * batch_size(alg), **score(prior, m.at_step(step), seed, L)})
+                             "samples": step * batch_size(alg), **score(prior, at(m, step), seed, L)})
             steps += [{"algorithm": label, "prior": prior, "fit seed": seed, "samples": r["step"] * batch_size(alg), **r}
                       for r in trace(prior, m, seed, L)]
             print(f"{label:40s} {prior:10s} seed {seed}: " + ", ".join(
@@ -105,7 +105,9 @@ def main():
     run.save_table(tests, "tab-advai-long-tests", float_format="%.3g")
 
     for alg, labels in VARIANTS.items():
-        priors = L["port_priors"] if alg == "port" else L["priors"]
+        priors = list(dict.fromkeys(p for a, p, _ in models if a == alg))
+        if not priors:
+            continue
         fig = long_report.plot_traces(steps, labels, priors, f"Along training at the paper's budget: {labels[0]}"
                                       + (" (dotted: as their plots draw it)" if len(labels) > 1 else ""))
         run.savefig(fig, f"fig-advai-long-{alg}")
@@ -122,16 +124,19 @@ def main():
                f"authors' loop, {long_}": lambda p, z1, z2: seed0["authors", p](z1, z2, 0.5),
                "as their plots draw it": lambda p, z1, z2: variants("authors", seed0["authors", p])[drawn](z1, z2, 0.5),
                f"port, {long_}": lambda p, z1, z2: seed0["port", p](z1, z2, 0.5) if ("port", p) in seed0 else None}
+    if not any(a == "port" for a, _ in seed0):
+        del columns[f"port, {long_}"]
     fig = long_report.density_grid(columns, L["priors"], L["n_density"], title=r"interpolants at $\alpha = 0.5$, "
                                    f"fit seed 0, at notebook 2's budget ({short} samples) and the paper's ({long_})")
     run.savefig(fig, "fig5-long")
     plt.close(fig)
 
-    per_seed = {f"{a} s{s}": (a, s) for a in ("authors", "headline", "port") for s in sorted({s for _, _, s in models})}
+    per_seed = {f"{a} s{s}": (a, s) for a in ("authors", "headline", "port") for s in sorted({s for b, _, s in models if b == a})}
     fig = long_report.density_grid(
         {label: (lambda p, z1, z2, a=a, s=s: models[a, p, s](z1, z2, 0.5) if (a, p, s) in models else None)
          for label, (a, s) in per_seed.items()}, L["priors"], L["n_density"],
-        title=r"every fit at the paper's budget, $\alpha = 0.5$: the authors' loop (as trained), the headline, the port")
+        title=r"every fit at the paper's budget, $\alpha = 0.5$: the authors' loop (as trained), the headline"
+        + (", the port" if any(a == "port" for a, _, _ in models) else ""))
     run.savefig(fig, "fig-advai-long-seeds")
     plt.close(fig)
 

@@ -23,15 +23,16 @@ def test_the_long_profile_trains_the_papers_samples_with_both_algorithms():
             assert seeds == list(range(ADVAI_LONG["n_held_out_seeds" if prior in HELD_OUT else "n_seeds"]))
             assert len(seeds) >= 3 or prior in HELD_OUT
     assert sorted(k for k in jobs if k[0] == "port") == [("port", p, s) for p in sorted(ADVAI_LONG["port_priors"])
-                                                          for s in range(3)]
-    keys = list(jobs)
+                                                          for s in range(ADVAI_LONG["n_port_seeds"])]
+    more = LR.long_jobs(dict(ADVAI_LONG, n_held_out_seeds=3, n_port_seeds=3))  # had we trained more
+    keys = list(more)
     assert keys.index(("authors", "nine_discs", 2)) < keys.index(("authors", "two_discs", 0))  # notebook priors first
     assert keys.index(("headline", "two_rings", 0)) < keys.index(("port", "nine_discs", 0)) < keys.index(
         ("authors", "two_discs", 1)) < keys.index(("port", "ring", 1))
     head = jobs["headline", "nine_discs", 0]
     name, dim, mode, extra = ADVAI_FITS["nine_discs"]
     assert (head["sampler"], head["dim"], head["mode"]) == (name, dim, mode) and extra.items() <= head.items()
-    port = jobs["port", "ring", 0]
+    port = more["port", "ring", 0]
     assert port["mode"] == "factorized" and port["steps"] == 262_144 and port["batch_size"] == 64 and port["loss"] == "l1"
     assert jobs["authors", "ring", 1] == dict(algorithm="authors", sampler="ring", dim=2, steps=262_144, seed=1,
                                               snapshot_every=4096, checkpoint_every=4096)
@@ -86,9 +87,12 @@ def test_summary_tests_and_verdict_follow_the_runs():
     lines = R.verdict(R.summary_table(runs), t)
     line = next(x for x in lines if x.startswith("headline (x), ring"))
     assert "(3 fits, 16.8 M samples each)" in line and "off support 21.0% -> 1.2% (fell, adj. p" in line
-    assert "seeds meeting all three: 0." in line and "LineIntp: off support 55.0%" in line
+    assert "fits meeting all three: fit seed 0." in line and "LineIntp: off support 55.0%" in line
     flat = R.verdict(R.summary_table(_runs((0.2, 0.22, 0.21))), R.tests_table(_runs((0.2, 0.22, 0.21))))
     assert "off support 21.0% -> 21.0% (no difference shown)" in next(x for x in flat if x.startswith("headline"))
+    one = _runs()[lambda d: d["fit seed"] == 0]
+    single = R.verdict(R.summary_table(one), R.tests_table(one))
+    assert "(1 fit, " in single[0] and "(one fit: not tested)" in single[0] and "adj. p" not in single[0]
 
 
 def test_a_missing_committed_table_names_the_script(monkeypatch, tmp_path):

@@ -93,6 +93,10 @@ def tests_table(runs: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _seeds(listed: str) -> str:
+    return listed if listed == "none" else ("fit seeds " if "," in listed else "fit seed ") + listed
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -100,7 +104,7 @@ def _pct(x: float) -> str:
 def verdict(summary: pd.DataFrame, tests: pd.DataFrame, level: float = 0.05) -> list[str]:
     """One sentence per algorithm and prior at the paper's budget: its three measures (mean over
     fit seeds), the goals the mean meets, the seeds that meet all three, and what the budget changed
-    (the paired tests at ``level``, BH-adjusted; "no difference shown" otherwise)."""
+    (the paired tests at ``level``, BH-adjusted; "no difference shown" otherwise, "not tested" for one fit)."""
     lines = []
     lin = summary[summary.algorithm == LINEAR].set_index("prior")
     for _, r in summary[(summary.budget == "paper")].iterrows():
@@ -110,14 +114,15 @@ def verdict(summary: pd.DataFrame, tests: pd.DataFrame, level: float = 0.05) -> 
             word = "fell" if t.difference < 0 else "rose"
             shown = t["p (BH-adjusted)"] < level
             f = _pct if t.measure != "balance" else (lambda v: f"{v:.3f}")
-            change.append(f"{t.measure} {f(t['mean b'])} -> {f(t['mean a'])}"
-                          + (f" ({word}, adj. p {t['p (BH-adjusted)']:.2g})" if shown else " (no difference shown)"))
+            why = (f" ({word}, adj. p {t['p (BH-adjusted)']:.2g})" if shown else " (no difference shown)"
+                   if t.fits > 1 else " (one fit: not tested)")
+            change.append(f"{t.measure} {f(t['mean b'])} -> {f(t['mean a'])}{why}")
         ref = (f"; LineIntp: off support {_pct(lin.loc[r.prior, 'off support'])}, balance "
                f"{lin.loc[r.prior, 'balance']:.3f}") if r.prior in lin.index else ""
-        lines.append(f"{r.algorithm}, {r.prior} ({int(r.fits)} fits, {r.samples / 1e6:.3g} M samples each): share left "
+        lines.append(f"{r.algorithm}, {r.prior} ({int(r.fits)} fit{'s' * (r.fits != 1)}, {r.samples / 1e6:.3g} M samples each): share left "
                      f"{_pct(r['share left'])}, off support {_pct(r['off support'])}, balance {r['balance']:.3f}"
-                     f"{ref}. Goals met by the mean: {r['goals met by the mean']}; seeds meeting all three: "
-                     f"{r['seeds meeting all goals']}. From notebook 2's budget: " + "; ".join(change) + ".")
+                     f"{ref}. Goals met by the mean: {r['goals met by the mean']}; fits meeting all three: "
+                     f"{_seeds(r['seeds meeting all goals'])}. From notebook 2's budget: " + "; ".join(change) + ".")
     return lines
 
 

@@ -97,6 +97,19 @@ def variants(algorithm: str, model: AdvAIInterpolator) -> dict[str, AdvAIInterpo
     return {VARIANTS[algorithm][0]: model}
 
 
+def at(model: AdvAIInterpolator, step: int) -> AdvAIInterpolator:
+    """``model`` after ``step`` steps: a snapshot, or the fit itself at its last step (a fit whose
+    length is not a multiple of its snapshot interval ends between snapshots)."""
+    last = model.meta.get("steps")
+    return model if step == last and step not in dict(model.snapshots) else model.at_step(step)
+
+
+def steps_of(model: AdvAIInterpolator) -> list[int]:
+    """Every snapshot's step and the fit's last step."""
+    steps = [s for s, _ in model.snapshots]
+    return steps + [model.meta["steps"]] if model.meta.get("steps") not in (None, *steps) else steps
+
+
 def notebook2_step(algorithm: str, model: AdvAIInterpolator) -> int:
     """The snapshot of ``model`` whose samples seen are closest to notebook 2's budget
     (:data:`NOTEBOOK2_SAMPLES`): step 3,000 of a headline fit (notebook 2's fit itself), step
@@ -141,7 +154,7 @@ def score(prior: str, f_model, fit_seed: int, L: dict) -> dict:
 
 def trace(prior: str, model: AdvAIInterpolator, fit_seed: int, L: dict, steps=None) -> list[dict]:
     """Share left (one draw of ``n_trace`` pairs, LineIntp on the same draw), off-support mass and
-    balance at alpha = 0.5 of every snapshot of ``model`` (or of ``steps``), one draw per fit
+    balance at alpha = 0.5 of every snapshot of ``model`` and its last step (or of ``steps``), one draw per fit
     (generator seed ``60_000 + fit_seed``) shared by its snapshots."""
     from ..evaluate import balance as B
     from ..evaluate import mismatch
@@ -150,8 +163,8 @@ def trace(prior: str, model: AdvAIInterpolator, fit_seed: int, L: dict, steps=No
     with torch.no_grad():
         linear = mismatch.energy_distance_unbiased(interpolate(z1, z2, 0.5), x)
     rows = []
-    for step in (steps if steps is not None else [s for s, _ in model.snapshots]):
-        f = model.at_step(step)(z1, z2, 0.5)
+    for step in (steps if steps is not None else steps_of(model)):
+        f = at(model, step)(z1, z2, 0.5)
         rows.append({"step": step, "share left": mismatch.share_left(mismatch.energy_distance_unbiased(f, x), linear),
                      "off support": mismatch.off_support_mass(prior, f), "balance": B.balance(prior, f, seed=fit_seed)})
     return rows
