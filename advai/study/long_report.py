@@ -107,6 +107,7 @@ def verdict(summary: pd.DataFrame, tests: pd.DataFrame, level: float = 0.05) -> 
     (the paired tests at ``level``, BH-adjusted; "no difference shown" otherwise, "not tested" for one fit)."""
     lines = []
     lin = summary[summary.algorithm == LINEAR].set_index("prior")
+    before = summary[summary.budget == "notebook 2"].set_index(["algorithm", "prior"])
     for _, r in summary[(summary.budget == "paper")].iterrows():
         moved = tests[(tests.test.str.startswith("paper budget")) & (tests.a == r.algorithm) & (tests.prior == r.prior)]
         change = []
@@ -116,7 +117,7 @@ def verdict(summary: pd.DataFrame, tests: pd.DataFrame, level: float = 0.05) -> 
             f = _pct if t.measure != "balance" else (lambda v: f"{v:.3f}")
             why = (f" ({word}, adj. p {t['p (BH-adjusted)']:.2g})" if shown else " (no difference shown)"
                    if t.fits > 1 else " (one fit: not tested)")
-            change.append(f"{t.measure} {f(t['mean b'])} -> {f(t['mean a'])}{why}")
+            change.append(f"{t.measure} {f(before.loc[(r.algorithm, r.prior), t.measure])} -> {f(r[t.measure])}{why}")
         ref = (f"; LineIntp: off support {_pct(lin.loc[r.prior, 'off support'])}, balance "
                f"{lin.loc[r.prior, 'balance']:.3f}") if r.prior in lin.index else ""
         lines.append(f"{r.algorithm}, {r.prior} ({int(r.fits)} fit{'s' * (r.fits != 1)}, {r.samples / 1e6:.3g} M samples each): share left "
