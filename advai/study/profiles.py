@@ -127,9 +127,9 @@ ADVAI_LONG = dict(priors=("nine_discs", "ring", "two_discs", "two_rings"), port_
                   headline_snapshot_every=1000, checkpoint_every=4096,
                   n_share=4000, n_share_draws=20, n_land=20_000, n_trace=2000, n_density=20_000)
 #: The same code path at CI size (``scripts/advai_long.py --profile quick``, tests/test_advai_long.py).
-ADVAI_LONG_QUICK = dict(ADVAI_LONG, priors=("nine_discs", "two_rings"), port_priors=("nine_discs",), n_seeds=2, n_port_seeds=1, authors_steps=256, authors_snapshot_every=64,
-                        headline_steps=64, headline_snapshot_every=24, checkpoint_every=64, n_share=300,
-                        n_share_draws=3, n_land=2000, n_trace=300, n_density=2000)
+ADVAI_LONG_QUICK = dict(ADVAI_LONG, priors=("nine_discs", "two_rings"), port_priors=("nine_discs",), n_seeds=2, n_port_seeds=1, authors_steps=128, authors_snapshot_every=32,
+                        headline_steps=32, headline_snapshot_every=12, checkpoint_every=32, n_share=300,
+                        n_share_draws=3, n_land=1000, n_trace=200, n_density=1000)
 LONG_PROFILES = {"long": ADVAI_LONG, "quick": ADVAI_LONG_QUICK}
 ALGORITHMS = ("authors", "headline", "port")
 
