@@ -122,10 +122,10 @@ def main():
                f"headline, {short}": lambda p, z1, z2: seed0["headline", p].at_step(nb2["headline", p])(z1, z2, 0.5),
                f"headline, {long_}": lambda p, z1, z2: seed0["headline", p](z1, z2, 0.5),
                f"authors' loop, {long_}": lambda p, z1, z2: seed0["authors", p](z1, z2, 0.5),
-               "as their plots draw it": lambda p, z1, z2: variants("authors", seed0["authors", p])[drawn](z1, z2, 0.5),
-               f"port, {long_}": lambda p, z1, z2: seed0["port", p](z1, z2, 0.5) if ("port", p) in seed0 else None}
-    if not any(a == "port" for a, _ in seed0):
-        del columns[f"port, {long_}"]
+               "as their plots draw it": lambda p, z1, z2: variants("authors", seed0["authors", p])[drawn](z1, z2, 0.5)}
+    ported = any(a == "port" for a, _, _ in models)
+    if ported:
+        columns[f"port, {long_}"] = lambda p, z1, z2: seed0["port", p](z1, z2, 0.5) if ("port", p) in seed0 else None
     fig = long_report.density_grid(columns, L["priors"], L["n_density"], title=r"interpolants at $\alpha = 0.5$, "
                                    f"fit seed 0, at notebook 2's budget ({short} samples) and the paper's ({long_})")
     run.savefig(fig, "fig5-long")
@@ -136,7 +136,7 @@ def main():
         {label: (lambda p, z1, z2, a=a, s=s: models[a, p, s](z1, z2, 0.5) if (a, p, s) in models else None)
          for label, (a, s) in per_seed.items()}, L["priors"], L["n_density"],
         title=r"every fit at the paper's budget, $\alpha = 0.5$: the authors' loop (as trained), the headline"
-        + (", the port" if any(a == "port" for a, _, _ in models) else ""))
+        + (", the port" if ported else ""))
     run.savefig(fig, "fig-advai-long-seeds")
     plt.close(fig)
 
