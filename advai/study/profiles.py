@@ -24,7 +24,7 @@ PROFILES = {
         "paper": dict(steps={"default": 3000, "surface": 8000}, n_table=4000, n_small=1000, n_seeds=5, n_permutations=100,
                       n_alpha_grid=2000, alpha_grid=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), n_density=20000,
                       n_paths=200, snapshot_every=250, n_steps_eval=2000, snap_steps=6000, n_share_draws=20),
-        "quick": dict(steps={"default": 300}, n_table=400, n_small=200, n_seeds=2, n_permutations=20,
+        "quick": dict(steps={"default": 200}, n_table=400, n_small=200, n_seeds=2, n_permutations=20,
                       n_alpha_grid=300, alpha_grid=(0.25, 0.5, 0.75), n_density=2000,
                       n_paths=20, snapshot_every=100, n_steps_eval=300, snap_steps=100, n_share_draws=3),
     },
@@ -37,7 +37,7 @@ PROFILES = {
                       n_ablation_seeds=3, latent=32, warmup_steps=1000, steps=1100, budgets=(110, 220, 550, 1100),
                       n_lines=10_000, n_paths=16, n_path_steps=16, n_strip_pairs=3, n_strip_steps=10, n_samples=32),
         "quick": dict(models=("ae", "acai", "aae", "advai_ae"), ablation="advai_ae_factorized", n_seeds=2,
-                      n_ablation_seeds=1, latent=32, warmup_steps=20, steps=40, budgets=(20, 40),
+                      n_ablation_seeds=1, latent=32, warmup_steps=10, steps=20, budgets=(10, 20),
                       n_lines=1000, n_paths=4, n_path_steps=8, n_strip_pairs=2, n_strip_steps=6, n_samples=8),
     },
     "04_generator_latent_paths": {
