@@ -55,13 +55,14 @@ def test_model_errors():
         AdvAIConfig(dim=2, mode="diagonal")
 
 
-@pytest.mark.parametrize("prior,mode", [("gaussian", "factorized"), ("ring", "joint")])
-def test_training_removes_most_of_the_mismatch(prior, mode):
-    it = fit_advai(prior, 2, mode=mode, steps=1500, seed=0, progress=False)
+# steps: measured ratios 0.09 (gaussian at 800 steps) and 0.02 (ring at 1,500; 0.17-0.20 at 800-1,000)
+@pytest.mark.parametrize("prior,mode,steps", [("gaussian", "factorized", 800), ("ring", "joint", 1500)])
+def test_training_removes_most_of_the_mismatch(prior, mode, steps):
+    it = fit_advai(prior, 2, mode=mode, steps=steps, seed=0, progress=False)
     lin = mismatch.at_alpha(prior, "linear", 0.5, 1500, 2, seed=5)
     adv = mismatch.at_alpha(prior, "advai", 0.5, 1500, 2, seed=5, model=it)
     assert adv < 0.3 * lin
-    assert len(it.history["loss_D"]) == 150 and it.history["step"][-1] == 1500
+    assert len(it.history["loss_D"]) == steps // 10 and it.history["step"][-1] == steps
 
 
 @pytest.mark.parametrize("mode", ["factorized", "joint"])

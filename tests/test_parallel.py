@@ -15,28 +15,22 @@ def _outputs(models):
     return {k: m(z1, z2, 0.3) for k, m in models.items()}
 
 
-def test_parallel_fits_equal_one_thread_fits_in_this_process(tmp_path):
+def test_parallel_fits_equal_one_thread_fits_in_this_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "_TRAINED_HERE", set())
     threads = torch.get_num_threads()
     before = len(train.runs_used())
-    side_by_side = fit_advai_parallel(JOBS, tmp_path / "a", workers=2, progress=False)
+    side_by_side = fit_advai_parallel(JOBS, tmp_path / "a", resume="once", workers=2, progress=False)
     assert [r["status"] for r in train.runs_used()[before:]] == ["trained", "trained"]  # the workers' word
+    once = advai.fit_advai(cache=tmp_path / "a", resume="once", progress=False, **JOBS["ring"])
+    assert train.runs_used()[-1]["status"] == "read back"  # trained by the workers for this process
     in_turn = fit_advai_parallel(JOBS, tmp_path / "b", workers=1, progress=False)
     assert torch.get_num_threads() == threads  # restored after the one-thread fits
     a, b = _outputs(side_by_side), _outputs(in_turn)
-    assert all(torch.equal(a[k], b[k]) for k in JOBS)
+    assert all(torch.equal(a[k], b[k]) for k in JOBS) and torch.equal(_outputs({"ring": once})["ring"], a["ring"])
     assert not torch.equal(a["ring"], a["discs"])
     again = fit_advai_parallel(JOBS, tmp_path / "a", workers=2, progress=False)  # from the cache
     assert [r["status"] for r in train.runs_used()[-2:]] == ["read back", "read back"]
     assert all(torch.equal(x, y) for x, y in zip(_outputs(again).values(), a.values()))
-
-
-def test_resume_once_reads_back_what_the_workers_trained_for_this_process(tmp_path, monkeypatch):
-    monkeypatch.setattr(train, "_TRAINED_HERE", set())
-    fitted = fit_advai_parallel(JOBS, tmp_path, resume="once", workers=2, progress=False)
-    assert [r["status"] for r in train.runs_used()[-2:]] == ["trained", "trained"]
-    again = advai.fit_advai(cache=tmp_path, resume="once", progress=False, **JOBS["ring"])
-    assert train.runs_used()[-1]["status"] == "read back"
-    assert torch.equal(_outputs({"x": again})["x"], _outputs(fitted)["ring"])
 
 
 @pytest.mark.parametrize("job, cache", [(dict(JOBS["ring"], sampler=lambda n: torch.zeros(n, 2)), "x"),
