@@ -1,7 +1,8 @@
 # The study's two commands (see README):
 #   make figures [PROFILE=paper|quick] [SEED=0] [ARGS="--only 02 --recompute"]
 #                                                regenerate every notebook, figure and table
-#   make test                                    unit tests + nbval over the notebooks (quick profile)
+#   make test                                    unit tests + nbval over the notebooks (quick profile),
+#                                                one test file or notebook per core
 # Both create or refresh the project-local environment (.venv) from the pinned requirements
 # when it is missing or older than requirements*.txt / pyproject.toml.
 
@@ -28,7 +29,7 @@ figures: $(STAMP)
 	$(PY) -m advai.study --profile $(PROFILE) --seed $(SEED) $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile
 
 clean-cache:
 	rm -rf runs build

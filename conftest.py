@@ -1,10 +1,12 @@
 """Repository-level pytest setup: nbval runs the notebooks in the quick profile, writing
 figures and caches to a temporary folder so the committed results stay untouched.
 
-NumPy's and SciPy's BLAS run on one thread in the tests and their notebook kernels (set before
-either loads it): on the 2-core machine OpenBLAS's second thread spins, and made notebook 3's
-linear probe (an L-BFGS fit on 32-d codes) take 2.5 s instead of 0.3 s (measured). The study's
-own runs (`make figures`) keep the library defaults; torch's threads are not affected."""
+make test runs the tests on every core (pytest-xdist, one notebook or test file per worker), each
+worker and notebook kernel on one thread (set here, before torch or NumPy load): a 2-D AdvAI fit
+is no faster on two torch threads than on one (scripts/bench_advai.py: 42.9 s vs 36.8 s on the
+2-core machine), and a second thread that spins while another process holds the core slows
+everything down (OpenBLAS's made notebook 3's linear probe take 2.5 s instead of 0.3 s). The
+study's own runs (`make figures`) keep their thread settings."""
 import os
 import tempfile
 
@@ -14,4 +16,5 @@ os.environ["ADVAI_FIGURES_DIR"] = os.path.join(_tmp, "figures")
 os.environ["ADVAI_CACHE_DIR"] = os.path.join(_tmp, "runs")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("ADVAI_PROGRESS", "log")  # the notebooks' training progress as a few log lines
