@@ -37,7 +37,7 @@ PROFILES = {
                       n_ablation_seeds=3, latent=32, warmup_steps=1000, steps=1100, budgets=(110, 220, 550, 1100),
                       n_lines=10_000, n_paths=16, n_path_steps=16, n_strip_pairs=3, n_strip_steps=10, n_samples=32),
         "quick": dict(models=("ae", "acai", "aae", "advai_ae"), ablation="advai_ae_factorized", n_seeds=2,
-                      n_ablation_seeds=1, latent=32, warmup_steps=10, steps=20, budgets=(10, 20),
+                      n_ablation_seeds=1, latent=32, warmup_steps=5, steps=10, budgets=(5, 10),
                       n_lines=1000, n_paths=4, n_path_steps=8, n_strip_pairs=2, n_strip_steps=6, n_samples=8),
     },
     "04_generator_latent_paths": {
