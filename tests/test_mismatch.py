@@ -53,9 +53,10 @@ def test_noise_floor_shrinks_like_one_over_n():
 @pytest.mark.parametrize("prior", ["uniform", "gaussian"])
 @pytest.mark.parametrize("dim", [2, 64])
 def test_acceptance_ot_on_floor_linear_far_above(prior, dim):
-    """The foundation's acceptance criterion at a size that runs fast (n = 1500, 4 seeds)."""
-    ot = mismatch.summarize(prior, "ot", dim, n=1500, seeds=range(4), n_permutations=100)
-    lin = mismatch.summarize(prior, "linear", dim, n=1500, seeds=range(4), n_permutations=100)
+    """The foundation's acceptance criterion at a size that runs fast (n = 1500, 4 seeds; energy
+    only: the MMD, tested on its own above, was 3/4 of the time)."""
+    ot = mismatch.summarize(prior, "ot", dim, n=1500, seeds=range(4), n_permutations=100, with_mmd=False)
+    lin = mismatch.summarize(prior, "linear", dim, n=1500, seeds=range(4), n_permutations=100, with_mmd=False)
     assert ot["energy_ratio"] <= 1.5
     assert lin["energy_ratio"] >= 10
     assert ot["pass_rate"] >= 0.75 and lin["pass_rate"] == 0.0
@@ -147,8 +148,8 @@ def test_unbiased_energy_distance_closed_form_symmetry_and_errors():
 
 
 def test_share_left_is_one_for_lineintp_near_zero_for_an_exact_method_and_rejects_a_zero_baseline():
-    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(5), n_permutations=0)
-    ot = mismatch.summarize("gaussian", "ot", 2, n=1500, seeds=range(5), n_permutations=0)
+    lin = mismatch.summarize("gaussian", "linear", 2, n=1500, seeds=range(5), n_permutations=0, with_mmd=False)
+    ot = mismatch.summarize("gaussian", "ot", 2, n=1500, seeds=range(5), n_permutations=0, with_mmd=False)
     assert mismatch.share_left(lin["energy_u"], lin["energy_u"]) == 1.0
     share = mismatch.share_left(ot["energy_u"], lin["energy_u"])
     assert abs(share) < 0.05 and abs(ot["energy_u"]) < 3 * ot["energy_u_std"]  # 0 within its spread
