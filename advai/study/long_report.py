@@ -115,8 +115,10 @@ def verdict(summary: pd.DataFrame, tests: pd.DataFrame, level: float = 0.05) -> 
             word = "fell" if t.difference < 0 else "rose"
             shown = t["p (BH-adjusted)"] < level
             f = _pct if t.measure != "balance" else (lambda v: f"{v:.3f}")
-            why = (f" ({word}, adj. p {t['p (BH-adjusted)']:.2g})" if shown else " (no difference shown)"
-                   if t.fits > 1 else " (one fit: not tested)")
+            if t.fits <= 1:
+                why = " (one fit: not tested)"
+            else:
+                why = f" ({word}, adj. p {t['p (BH-adjusted)']:.2g})" if shown else " (no difference shown)"
             change.append(f"{t.measure} {f(before.loc[(r.algorithm, r.prior), t.measure])} -> {f(r[t.measure])}{why}")
         ref = (f"; LineIntp: off support {_pct(lin.loc[r.prior, 'off support'])}, balance "
                f"{lin.loc[r.prior, 'balance']:.3f}") if r.prior in lin.index else ""
