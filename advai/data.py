@@ -68,35 +68,55 @@ def split_indices(n: int, test_fraction: float, seed: int):
 LINES_RANGE = (-1.0, 1.0)
 
 
-def render_lines(angles, size: int = 32, width: float = 2.0, supersample: int = 8) -> torch.Tensor:
-    r"""ACAI's lines (``lib/data.py``, ``draw_line``): ``[n, 1, size, size]`` images in [-1, 1].
+def render_lines(angles, size: int = 32, width: float = 2.0) -> torch.Tensor:
+    r"""ACAI's lines, drawn as ACAI's ``draw_line`` draws them (``lib/data.py``):
+    ``[n, 1, size, size]`` images in [-1, 1].
 
-    A ray of length ``size / 2 - 1`` (15 px for 32x32) from the image centre (the corner shared
-    by the four middle pixels) at each angle (radians, counter-clockwise from the +x axis, y
-    up), drawn as a band ``width`` pixels wide measured along the minor axis of the ray (the
-    image axis the ray is less aligned with), as ACAI draws it. A pixel's value is
-    :math:`2c - 1` with :math:`c \in [0, 1]` the fraction of its area inside the band
-    (estimated on a ``supersample`` x ``supersample`` grid of points): background -1, a fully
-    covered pixel +1, anti-aliased in between. At angle 0 the band covers exactly two rows of
-    15 pixels.
+    A ray from the image centre :math:`(c, c)`, :math:`c = size/2` (the corner shared by the four
+    middle pixels), of length :math:`L = size/2 - 1` at each angle :math:`\theta` (radians,
+    counter-clockwise from the +x axis, y up): it ends at column :math:`c + L\cos\theta`, row
+    :math:`c - L\sin\theta`. The image axis along which the ray moves further is its *major*
+    axis (rows on a tie), the other its *minor* axis; with the ray's major coordinate running
+    from :math:`p_0` to :math:`p_1 \ge p_0` and its minor coordinate from :math:`q_0` to :math:`q_1`
+    (both shifted by :math:`-w/2`), slope :math:`s = (q_1 - q_0)/(p_1 - p_0)`, ACAI's scanline
+    fills each major index :math:`k \in [\lfloor p_0\rfloor, \lceil p_1\rceil)` with weight
+    :math:`\omega_k` = 1, except :math:`\lceil p_0\rceil - p_0` before :math:`\lceil p_0\rceil`
+    (ACAI's rule for the far end, :math:`p_1 - \lfloor p_1\rfloor` past :math:`\lfloor p_1\rfloor`, never
+    applies: the scan stops at :math:`\lceil p_1\rceil - 1`, so the far row is drawn whole), over the band
+    :math:`[x_s, x_s + w)` of the minor axis, where :math:`x_s = q_0 + (k - p_0 - \tfrac12)s` (the
+    minor coordinate half a cell before the row, as ACAI evaluates it): pixels
+    :math:`\lceil x_s\rceil \ldots \lfloor x_e\rfloor - 1` get :math:`\omega_k`, the pixel
+    :math:`\lfloor x_s\rfloor` gets :math:`\omega_k(\lceil x_s\rceil - x_s)` and the pixel
+    :math:`\lfloor x_e\rfloor` gets :math:`\omega_k(x_e - \lfloor x_e\rfloor)`. A pixel's value
+    is :math:`2c - 1` with :math:`c` its weight: background -1, a full pixel +1. At angle 0 the
+    band covers exactly rows 15-16, columns 16-30. Computed in float64, returned as float32.
     """
-    angles = torch.as_tensor(angles, dtype=torch.float32).reshape(-1)
-    size, k = check_positive_int("size", size), check_positive_int("supersample", supersample)
-    chunk = max(1, 2**22 // (size * k) ** 2)  # bounded memory: about 16 MB per intermediate
-    if len(angles) > chunk:
-        return torch.cat([render_lines(angles[i:i + chunk], size, width, supersample) for i in range(0, len(angles), chunk)])
-    half, length = size / 2, size / 2 - 1
-    sub = (torch.arange(size * k, dtype=torch.float32) + 0.5) / k  # sample points, pixel i covers [i, i+1)
-    ys, xs = torch.meshgrid(sub, sub, indexing="ij")
-    px, py = xs - half, half - ys  # y axis up
-    dx, dy = torch.cos(angles)[:, None, None], torch.sin(angles)[:, None, None]
-    steep = dy.abs() > dx.abs()  # the ray's major axis is y
-    major_p, minor_p = torch.where(steep, py, px), torch.where(steep, px, py)
-    major_d, minor_d = torch.where(steep, dy, dx), torch.where(steep, dx, dy)
-    t = major_p / major_d  # position along the ray, from where it crosses this sample's major coordinate
-    inside = (t >= 0) & (t <= length) & ((minor_p - t * minor_d).abs() <= width / 2)
-    cover = inside.float().reshape(-1, size, k, size, k).mean(dim=(2, 4))
-    return (2 * cover - 1).unsqueeze(1)
+    angles = torch.as_tensor(angles, dtype=torch.float32).reshape(-1).double()
+    size, w = check_positive_int("size", size), float(width)
+    if size < 8 or not 0 < w <= size / 4:
+        raise ValueError(f"render_lines needs size >= 8 and 0 < width <= size/4, got size={size}, width={width!r}")
+    centre, length = size / 2, size / 2 - 1
+    d_col, d_row = length * torch.cos(angles), -length * torch.sin(angles)
+    rows_major = d_row.abs() >= d_col.abs()
+    major_end = centre + torch.where(rows_major, d_row, d_col)
+    minor_end = centre + torch.where(rows_major, d_col, d_row)
+    forward = major_end >= centre  # walk the major axis upwards: start at the end with the smaller major coordinate
+    p0, p1 = torch.where(forward, centre, major_end)[:, None], torch.where(forward, major_end, centre)[:, None]
+    q0 = torch.where(forward, centre, minor_end)[:, None] - w / 2
+    q1 = torch.where(forward, minor_end, centre)[:, None] - w / 2
+    slope = (q1 - q0) / (p1 - p0)
+    k = torch.arange(size, dtype=torch.float64)[None]  # major index [1, size]
+    weight = torch.where(k < p0.ceil(), p0.ceil() - p0, torch.where(k > p1.floor(), p1 - p1.floor(), 1.0))
+    weight = weight * ((k >= p0.floor()) & (k < p1.ceil()))
+    xs = q0 + (k - p0 - 0.5) * slope  # [n, size]: the band's start on the minor axis, per major index
+    xe = xs + w
+    lo, hi = xs.ceil()[..., None], xe.floor()[..., None]
+    j = torch.arange(size, dtype=torch.float64)  # minor index
+    band = ((j >= lo) & (j < hi)).double() + (j == xs.floor()[..., None]) * (lo - xs[..., None]) \
+        + (j == hi) * (xe[..., None] - hi)
+    cover = weight[..., None] * band  # [n, major, minor]
+    image = torch.where(rows_major[:, None, None], cover, cover.transpose(1, 2))
+    return (2 * image - 1).clamp(-1, 1).float().unsqueeze(1)
 
 
 def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
