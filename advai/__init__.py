@@ -10,7 +10,7 @@ figures, the batch driver), over a shared base: :mod:`advai.train` (the one trai
 harness), :mod:`advai.layers`, :mod:`advai.data`, :mod:`advai.files`, :mod:`advai.checks`.
 """
 from .latent.interpolation import METHODS, interpolate
-from .latent.interpolator import AdvAIInterpolator, fit_advai, load_advai
+from .latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai
 from .latent.priors import PRIORS, get_prior, sample_prior
 
 __all__ = ["interpolate", "METHODS", "get_prior", "sample_prior", "PRIORS", "fit_advai", "load_advai",

@@ -5,6 +5,9 @@ is allowed, so a user sees at once what to change.
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
 
 
@@ -16,7 +19,7 @@ def check_choice(name: str, value, allowed) -> None:
 
 def check_positive_int(name: str, value) -> int:
     """Return ``value`` as int; raise unless it is a whole number >= 1 (bools are rejected)."""
-    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    whole = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer())
     if isinstance(value, bool) or not whole or value < 1:
         raise ValueError(f"{name} must be a positive integer (>= 1), got {value!r}")
     return int(value)
@@ -28,6 +31,33 @@ def with_defaults(what: str, defaults: dict, overrides: dict) -> dict:
     if unknown:
         raise ValueError(f"unknown {what} {sorted(unknown)}; allowed: {sorted(defaults)}")
     return {**defaults, **overrides}
+
+
+def check_in(name: str, value, interval: str) -> float:
+    """Return ``value`` as a float; raise unless it is a finite number (not a bool) in ``interval``,
+    written as in mathematics: ``"(0, 1]"``, ``"[0, 1)"``, ``"(0, inf)"``."""
+    lo, hi = (float(v) for v in interval[1:-1].split(","))
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or not (lo < value or (interval[0] == "[" and value == lo)) \
+            or not (value < hi or (interval[-1] == "]" and value == hi)):
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return float(value)
+
+
+def check_settings(what: str, settings: dict, rules: dict) -> None:
+    """Check every entry of ``settings`` against its rule in ``rules``: an interval (:func:`check_in`),
+    ``"int"`` (a positive integer, :func:`check_positive_int`) or a tuple of allowed values; the
+    ``ValueError`` names the entry (``"<what> lr must be ..."``). Entries without a rule are an error."""
+    for key, value in settings.items():
+        rule = rules.get(key)
+        if rule is None:
+            raise ValueError(f"{what}: no rule checks {key!r} (allowed: {sorted(rules)})")
+        if rule == "int":
+            check_positive_int(f"{what} {key}", value)
+        elif isinstance(rule, tuple):
+            check_choice(f"{what} {key}", value, rule)
+        else:
+            check_in(f"{what} {key}", value, rule)
 
 
 def check_finite(name: str, x: torch.Tensor) -> None:

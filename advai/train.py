@@ -11,9 +11,13 @@ run's device. The harness owns the rest:
 * **seeded RNG streams**: inside a forked RNG (CPU and CUDA), ``torch.manual_seed(seed)``, then
   the model is built (initial weights) and every batch and noise draw follows, so a fit
   neither depends on nor disturbs the caller's RNG;
-* **checkpoints** every ``checkpoint_every`` steps, at the end, and on any exception (Ctrl-C
-  included): weights, optimizer states, CPU and CUDA RNG states, step, history, training time
-  and the run's configuration, written atomically and read back without executing code;
+* **checkpoints** every ``checkpoint_every`` steps, at the end, and on an exception between
+  steps: weights, optimizer states, CPU and CUDA RNG states, step, history, training time
+  and the run's configuration, written atomically and read back without executing code. A
+  Ctrl-C (SIGINT) inside a step is held until the step is done (:class:`StepGuard`), so the
+  checkpoint it leaves is a finished step; an error raised inside a step writes nothing (the
+  step is half done) and the last checkpoint stands. The checkpoint folder is checked for
+  writability before the first step;
 * **resume**: a run pointed at its checkpoint continues from the last finished step and ends
   with bit-identical weights and history (on the same device); a finished one returns at once;
 * **refusal**: a checkpoint made with another configuration or other data, a corrupt file or a
@@ -46,7 +50,10 @@ import inspect
 import json
 import os
 import re
+import signal
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -64,10 +71,65 @@ _TRAINED_HERE: set[str] = set()  # checkpoints this process (or its fit workers)
 
 
 def resolve_device(device: str = "auto") -> torch.device:
-    """``"auto"``: CUDA when available, else CPU."""
+    """``"auto"``: CUDA when available, else CPU; ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"``; any
+    other name, or a CUDA device this machine does not have, is a ``ValueError`` naming it."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        raise ValueError(f"device={device!r} is not supported; allowed values: 'auto', 'cpu', 'cuda', 'cuda:<index>'")
+    dev = torch.device(device)
+    if dev.type == "cuda" and (not torch.cuda.is_available() or (dev.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"device={device!r} was requested but this machine has no such CUDA device "
+                         f"(torch.cuda.is_available() is {torch.cuda.is_available()}, "
+                         f"{torch.cuda.device_count()} device(s))")
+    return dev
+
+
+def check_writable(path: Path) -> None:
+    """Raise ``ValueError`` naming the folder unless a checkpoint can be written next to ``path``
+    (the folder is created if missing): found before training, not after it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".advai-write-test-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"checkpoint folder {path.parent} is not writable ({exc}); pass another checkpoint "
+                         "or cache folder") from exc
+
+
+class StepGuard:
+    """Keeps a training step whole: a Ctrl-C (SIGINT) that arrives inside a step is held until the
+    step and its bookkeeping are done, then raised as ``KeyboardInterrupt`` (a second Ctrl-C inside
+    the same step is raised at once). Installed only in the main thread (where Python delivers
+    signals); the previous handler is restored on exit."""
+
+    def __init__(self):
+        self.inside, self.pending, self.previous = False, False, None
+
+    def _handler(self, signum, frame):
+        if self.inside and not self.pending:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "StepGuard":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def begin(self) -> None:
+        self.inside = True
+
+    def end(self) -> None:
+        """Leave the step; raise the interrupt that arrived inside it, if any."""
+        self.inside = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 class Trainable(nn.Module):
@@ -286,11 +348,14 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     """
     steps = check_positive_int("steps", steps)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
+    log_every = check_positive_int("log_every", log_every)
     config = {**identity, "code": code_version(*code), "train": dict(train), "seed": int(seed), "steps": steps}
     if snapshot_every is not None:
         config["snapshot_every"] = check_positive_int("snapshot_every", snapshot_every)
     path = Path(checkpoint) if checkpoint is not None else (Path(cache) / f"{run_name(config)}.pt" if cache else None)
     dev = resolve_device(device)
+    if path is not None:
+        check_writable(path)
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(seed)
         model = build()  # initial weights from the seed
@@ -321,26 +386,31 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
         bar = Progress(steps, state["step"], desc, enabled=progress)
         if state["step"] == 0:
             take_snapshot()
+        guard = StepGuard()
         try:
-            while state["step"] < steps:
-                t0 = time.perf_counter()
-                log = model.train_step(tuple(t.to(dev) for t in draw()), optimizers)
-                state["seconds"] += time.perf_counter() - t0
-                state["step"] += 1
-                logged = state["step"] % log_every == 0 or state["step"] == steps
-                if logged:
-                    state["history"]["step"].append(state["step"])
-                    for k, v in log.items():
-                        state["history"].setdefault(k, []).append(v)
-                take_snapshot()
-                if callback is not None:
-                    callback(state["step"], log)
-                bar.update(state["step"], log if logged else None)
-                if state["step"] % checkpoint_every == 0 and state["step"] < steps:
-                    save()
+            with guard:
+                while state["step"] < steps:
+                    guard.begin()  # a step and its bookkeeping are whole: a Ctrl-C inside waits for guard.end()
+                    t0 = time.perf_counter()
+                    log = model.train_step(tuple(t.to(dev) for t in draw()), optimizers)
+                    state["seconds"] += time.perf_counter() - t0
+                    state["step"] += 1
+                    logged = state["step"] % log_every == 0 or state["step"] == steps
+                    if logged:
+                        state["history"]["step"].append(state["step"])
+                        for k, v in log.items():
+                            state["history"].setdefault(k, []).append(v)
+                    take_snapshot()
+                    guard.end()
+                    if callback is not None:
+                        callback(state["step"], log)
+                    bar.update(state["step"], log if logged else None)
+                    if state["step"] % checkpoint_every == 0 and state["step"] < steps:
+                        save()
         except BaseException:
-            save()  # the last finished step: resuming continues exactly there
-            raise
+            if not guard.inside:  # the last finished step: resuming continues exactly there
+                save()
+            raise  # an error inside a step leaves it half done: the last checkpoint stands
         finally:
             bar.close()
         save()

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/fourier_features.py [--sigma 2] [--features 32] [--fit-seeds 5]
 
 Issue 10 asks whether input features that let R make steep maps bring the multimodal priors'
-midpoints back onto the support. This script trains :func:`advai.latent.fourier.fit_fourier` (R's
+midpoints back onto the support. This script trains :func:`advai.analyses.fourier.fit_fourier` (R's
 encoder sees ``[z, sin(zB), cos(zB)]``, B ~ N(0, sigma^2), everything else the headline's AdvAI)
 on every prior notebook 2 fits with the ``MULTIMODAL`` setting (nine discs, two discs, two rings),
 fit seeds 0..k-1, the notebook's steps, and scores each fit exactly as ``scripts/fit_seed_spread.py``
@@ -35,7 +35,7 @@ from fit_seed_spread import score  # noqa: E402  (notebook 2's scoring of one fi
 from advai.evaluate import mismatch  # noqa: E402
 from advai.evaluate.summary import mean_and_interval  # noqa: E402
 from advai.files import cache_dir  # noqa: E402
-from advai.latent.fourier import fit_fourier  # noqa: E402
+from advai.analyses.fourier import fit_fourier  # noqa: E402
 from advai.study import profiles  # noqa: E402
 from advai.study.outputs import Run  # noqa: E402
 

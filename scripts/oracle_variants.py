@@ -17,7 +17,7 @@ import torch
 
 import advai
 from advai.evaluate import mismatch
-from advai.latent.correction import AUTHORS
+from advai.latent.advai_model import AUTHORS
 from advai.latent.priors import get_prior
 
 VARIANTS = {

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/snap_capacity.py [--prior nine_discs|ring] [--fit-seeds 5] [--figures DIR]
 
-Notebook 2 fits R by least squares to the *tournament snap* (``advai.latent.known_solution``, an
+Notebook 2 fits R by least squares to the *tournament snap* (``advai.analyses.known_solution``, an
 exact, gap-free AdvAI solution of the nine discs) and starts AdvAI from that fit, one fit seed. Its
 verdict on the network reads the share of midpoints more than 0.1 from every disc; at the off-support
 goal's own tolerance (any distance) the same fit leaves a few percent just past the rims. This
@@ -27,7 +27,7 @@ and the nearest-neighbour classifier test's accuracy, at n = 4,000 a side. It wr
   t-test of the fits' off-support mass against it, and for the adversarial rows the change from the
   regression it started from with a paired two-sided t-test.
 
-``--prior ring`` asks the same of the ring (``advai.latent.known_solution.ring_snap``: an exact
+``--prior ring`` asks the same of the ring (``advai.analyses.known_solution.ring_snap``: an exact
 solution between jumps at alpha = 1/4 and 3/4, continuous in the endpoints at alpha = 1/2) with the
 ring's headline networks (``DEFAULTS``: 3x100, codes scaled by 10), regressed as notebook 2 regresses
 the nine discs and as the wide row, into ``tab-advai-snap-capacity-ring(-runs)``.
@@ -51,8 +51,8 @@ from fit_seed_spread import evaluation_seeds  # noqa: E402  (each fit seed's own
 from advai.evaluate import mismatch  # noqa: E402
 from advai.evaluate.summary import mean_and_interval  # noqa: E402
 from advai.files import cache_dir  # noqa: E402
-from advai.latent.correction import DEFAULTS  # noqa: E402
-from advai.latent.known_solution import fit_from_snap, fit_snap, snap_training  # noqa: E402
+from advai.latent.advai_model import DEFAULTS  # noqa: E402
+from advai.analyses.known_solution import fit_from_snap, fit_snap, snap_training  # noqa: E402
 from advai.study import profiles  # noqa: E402
 from advai.study.outputs import Run  # noqa: E402
 

@@ -5,8 +5,8 @@ import torch
 
 import advai
 from advai.evaluate import mismatch
-from advai.latent.correction import AUTHORS, DEFAULTS, AdvAIConfig, Correction, exact_transport_cost
-from advai.latent.interpolator import AdvAIInterpolator, fit_advai, load_advai
+from advai.latent.advai_model import AUTHORS, DEFAULTS, AdvAIConfig, Correction, exact_transport_cost
+from advai.latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai
 
 SMALL = dict(hidden=32, layers=2, batch_size=64, progress=False)
 
@@ -214,7 +214,7 @@ def test_energy_squared_has_finite_gradients_at_coincident_points():
 
 
 def _one_step(**hp):
-    from advai.latent.correction import AdvAITraining
+    from advai.latent.advai_model import AdvAITraining
     torch.manual_seed(0)
     m = AdvAITraining(AdvAIConfig(dim=2, mode="joint", hidden=16, layers=2), dict(DEFAULTS, **hp))
     opt = m.configure_optimizers(m.hp)
@@ -237,8 +237,9 @@ def test_critic_steps_and_the_gradient_penalty_change_the_critic_and_bad_values_
         m = _one_step(**hp)
         w, w0 = m.critic.net[0].weight, base.critic.net[0].weight
         assert torch.isfinite(w).all() and not torch.equal(w, w0), hp
-    for bad in (dict(critic_steps=0), dict(gp=-1.0)):
-        with pytest.raises(ValueError, match="critic_steps must be >= 1 and gp >= 0"):
+    for bad, message in ((dict(critic_steps=0), "critic_steps must be a positive integer"),
+                         (dict(gp=-1.0), r"gp must be a finite number in \[0, inf\)")):
+        with pytest.raises(ValueError, match=message):
             _one_step(**bad)
     with pytest.raises(ValueError, match="ema_mode"):
         _one_step(ema_mode="both")
@@ -262,7 +263,7 @@ def test_snapshots_trace_the_fit_and_survive_an_interruption(tmp_path):
 
 
 def test_the_simultaneous_update_takes_r_s_gradient_before_the_critic_moves():
-    from advai.latent.correction import AdvAITraining
+    from advai.latent.advai_model import AdvAITraining
     seq, sim = _one_step(update="sequential"), _one_step(update="simultaneous")
     assert torch.equal(seq.critic.net[0].weight, sim.critic.net[0].weight)  # the critic's step is the same
     assert not torch.equal(seq.correction.decoder[0].weight, sim.correction.decoder[0].weight)
@@ -284,7 +285,7 @@ def test_the_simultaneous_update_takes_r_s_gradient_before_the_critic_moves():
 def test_constant_guess_loss_is_the_best_constant_critics_loss():
     """Closed forms against a brute-force search over constants on a large sample of the
     critic's targets (0 on prior samples, folded alpha on interpolants)."""
-    from advai.evaluate.critic import constant_guess_loss
+    from advai.analyses.critic import constant_guess_loss
 
     g = torch.Generator().manual_seed(0)
     u = torch.rand(400_000, generator=g, dtype=torch.float64)

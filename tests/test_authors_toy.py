@@ -6,8 +6,8 @@ import torch
 
 import advai
 from advai.latent import authors_toy as T
-from advai.latent.correction import AUTHORS, AdvAIConfig, Correction
-from advai.latent.interpolator import AdvAIInterpolator
+from advai.latent.advai_model import AUTHORS, AdvAIConfig, Correction
+from advai.latent.advai_fit import AdvAIInterpolator
 
 
 def test_the_paper_budget_is_two_to_the_fourteen_k_samples_at_batch_64():

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import advai
-from advai.latent.correction import AdvAIConfig
-from advai.latent.fourier import FourierCorrection, fit_fourier
+from advai.latent.advai_model import AdvAIConfig
+from advai.analyses.fourier import FourierCorrection, fit_fourier
 from scripts_under_test import FIGURES, load_script
 
 script = load_script("fourier_features")

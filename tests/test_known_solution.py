@@ -5,9 +5,9 @@ from scipy import stats
 import torch
 
 from advai.evaluate import mismatch
-from advai.latent.known_solution import (SNAP_TRAIN, AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap,
+from advai.analyses.known_solution import (SNAP_TRAIN, AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap,
                                          ring_snap, snap_jump, snap_training, tournament_snap)
-from advai.latent.correction import DEFAULTS
+from advai.latent.advai_model import DEFAULTS
 from advai.latent.priors import NINE_DISC_CENTRES, get_prior
 
 SMALL = dict(hidden=16, layers=2, n_scale=1.0)

@@ -1,10 +1,11 @@
-"""advai.evaluate.landing: pair kinds of the nine discs and where interpolants land."""
+"""advai.analyses.landing: pair kinds of the nine discs and where interpolants land."""
 import itertools
 
 import pytest
 import torch
 
-from advai.evaluate import landing, mismatch
+from advai.analyses import landing
+from advai.evaluate import mismatch
 from advai.latent.priors import NINE_DISC_CENTRES, get_prior
 
 

@@ -10,7 +10,7 @@ import torch
 
 from advai.data import Dataset
 from advai.files import read_torch_file
-from advai.latent.interpolator import fit_advai
+from advai.latent.advai_fit import fit_advai
 from advai.models import fit_model
 from advai.models.classifier import fit_classifier
 from advai import train as harness
@@ -157,8 +157,8 @@ def test_run_names_are_readable_and_differ_exactly_when_the_configuration_does()
 
 def test_a_code_version_follows_the_code_that_defines_a_model_and_only_that(monkeypatch):
     from advai import train
-    from advai.latent.correction import AdvAITraining
-    from advai.latent.interpolator import make_sampler
+    from advai.latent.advai_model import AdvAITraining
+    from advai.latent.advai_fit import make_sampler
     from advai.models import MODELS
 
     acai = train.code_modules(MODELS["acai"])

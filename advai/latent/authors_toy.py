@@ -1,6 +1,6 @@
 r"""AdvAI on the 2-D toy priors exactly as the authors' code trains it (``train_AdvAI.py``).
 
-The study's :class:`~advai.latent.correction.AdvAITraining` with ``**AUTHORS`` and
+The study's :class:`~advai.latent.advai_model.AdvAITraining` with ``**AUTHORS`` and
 ``mode="factorized"`` takes the authors' *settings*; this module reproduces their *training loop*
 (guanyuelee/AdvAI-Official, ``train_AdvAI.py`` and ``lib/layers.py``, read for this module), which
 differs from ours in five more ways. One step, with a batch :math:`x` of ``batch_size`` = 64
@@ -26,7 +26,7 @@ prior samples:
   the first time, then :math:`\bar\theta \leftarrow 0.95\,\bar\theta + 0.05\,\theta` in float64 and
   writes :math:`\bar\theta` back into R after every step (ours starts it at the initial weights).
 
-The rest is the study's authors' setting (:data:`~advai.latent.correction.AUTHORS`): L1 losses
+The rest is the study's authors' setting (:data:`~advai.latent.advai_model.AUTHORS`): L1 losses
 :math:`L_D = E|D_R(10 z)| + E|D_R(10 f) - t|`, :math:`L_R = w_a E|D_R(10 f)|` with
 :math:`w_a = 0.05`, both gradients at the same parameters (simultaneous update), Adam
 (lr 1e-4, :math:`\beta = (0.9, 0.999)`) with TensorFlow's :math:`\hat\epsilon` placement
@@ -48,19 +48,19 @@ import torch
 
 from ..checks import check_positive_int
 from ..train import Trainable, fit
-from .correction import AUTHORS, LOSSES, AdvAIConfig, Correction, Critic
-from .interpolator import AdvAIInterpolator, make_sampler
+from .advai_model import AUTHORS, LOSSES, AdvAIConfig, Correction, Critic
+from .advai_fit import AdvAIInterpolator, make_sampler
 
 #: The authors' training length: ``total_kepochs = 1 << 14`` k-samples at batch 64 (``train_AdvAI.py``).
 PAPER_STEPS = (1 << 14) * 1024 // AUTHORS["batch_size"]
 #: Adam's epsilon in TensorFlow's placement (added to sqrt(v) before the bias correction).
 TF_EPSILON = 1e-8
-#: Choices of :data:`~advai.latent.correction.AUTHORS` that this loop *is* (not settings of it).
+#: Choices of :data:`~advai.latent.advai_model.AUTHORS` that this loop *is* (not settings of it).
 LOOP = dict(ema_mode="overwrite", update="simultaneous", critic_steps=1, gp=0.0)
 
 
 def check_settings(hp: dict) -> dict:
-    """``hp`` over :data:`~advai.latent.correction.AUTHORS`, checked: no unknown key, the loop's own
+    """``hp`` over :data:`~advai.latent.advai_model.AUTHORS`, checked: no unknown key, the loop's own
     choices (:data:`LOOP`) unchanged, positive sizes and learning rates, ``ema`` in [0, 1],
     ``wa`` >= 0, ``n_scale`` > 0, ``loss`` l1 or l2; ``ValueError`` naming the setting otherwise."""
     unknown = sorted(set(hp) - set(AUTHORS))
@@ -180,7 +180,7 @@ def fit_authors_toy(sampler, dim: int | None = None, steps: int = PAPER_STEPS, s
                     callback=None, **hparams) -> AdvAIInterpolator:
     """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``) with the authors'
     toy loop (module docstring) for ``steps`` steps (default their 262,144); ``hparams`` override
-    :data:`~advai.latent.correction.AUTHORS` (:func:`check_settings`). Checkpointed, resumable and cached
+    :data:`~advai.latent.advai_model.AUTHORS` (:func:`check_settings`). Checkpointed, resumable and cached
     like :func:`advai.fit_advai` (``callback(step, log)`` after every step). Returns the interpolator *as trained* (R on :math:`n_{scale}^2 z`);
     :func:`as_drawn` gives the one the authors' plots evaluate."""
     hp = check_settings(hparams)

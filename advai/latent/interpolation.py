@@ -13,7 +13,7 @@ r"""Latent interpolators f(z1, z2, alpha), one public entry point: :func:`interp
     :math:`y = (1-\alpha) u_1 + \alpha u_2`, :math:`u_i = (z_i + 1)/2`, and :math:`F_\alpha` the
     CDF of the sum of U[0, 1-alpha] and U[0, alpha] (a trapezoid law), see :func:`uniform_mix_cdf`.
 * ``advai``     the learned correction :math:`f = (1-\alpha) z_1 + \alpha z_2 + \alpha(1-\alpha) R`,
-  given a trained model (``model=``; see :mod:`advai.latent.correction`).
+  given a trained model (``model=``; see :mod:`advai.latent.advai_model`).
 
 All methods return exactly ``z1`` at alpha = 0 and ``z2`` at alpha = 1.
 """
@@ -81,7 +81,7 @@ def interpolate(z1, z2, alpha, method: str = "linear", prior: str | None = None,
     ``alpha``: a scalar, one value per sample (``[n]``) or per coordinate (``[n, d]``),
     broadcast; values in [0, 1]. ``method``: one of :data:`METHODS`. ``prior`` is required
     for ``"ot"`` (``"uniform"`` or ``"gaussian"``); ``model`` (a trained
-    :class:`advai.latent.interpolator.AdvAIInterpolator`) for ``"advai"``.
+    :class:`advai.latent.advai_fit.AdvAIInterpolator`) for ``"advai"``.
     Returns a tensor of the broadcast shape; exactly ``z1`` at alpha 0, ``z2`` at alpha 1.
     """
     check_choice("method", method, METHODS)

@@ -38,8 +38,8 @@ from __future__ import annotations
 import torch
 
 from ..distances import mmd_squared
-from ..latent.correction import AdvAIConfig, Correction
-from ..latent.interpolator import fit_advai
+from ..latent.advai_model import AdvAIConfig, Correction
+from ..latent.advai_fit import fit_advai
 from ..latent.whole_code import AUTHORS_SIZES, WholeCodeCorrection, fit_whole_code
 from ..layers import ImageCritic
 from .autoencoder import TRAIN, AutoencoderModel

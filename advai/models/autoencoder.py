@@ -24,6 +24,10 @@ from ..train import Trainable
 #: settings; we use lr 5e-4 and beta1 0.5 because our CPU budget allows ~1/100 of their
 #: training images (a departure listed in notebook 3).
 TRAIN = {"batch_size": 64, "lr": 5e-4, "lr_adv": 5e-4, "beta1": 0.5}
+#: What each training setting and loss weight may be (:func:`advai.checks.check_settings`), checked before a fit.
+TRAIN_RULES = dict(batch_size="int", lr="(0, 1]", lr_adv="(0, 1]", beta1="[0, 1)")
+WEIGHT_RULES = dict(adv="[0, inf)", reg="[0, 1]", mmd="[0, inf)", noise="[0, inf)", fake="[0, inf)",
+                    n_scale="(0, inf)", warmup_steps="int")
 
 
 class AutoencoderModel(Trainable):

@@ -21,8 +21,8 @@ import torch
 
 from ..checks import check_choice
 from ..latent.authors_toy import fit_authors_toy
-from ..latent.correction import AUTHORS
-from ..latent.interpolator import AdvAIInterpolator, fit_advai
+from ..latent.advai_model import AUTHORS
+from ..latent.advai_fit import AdvAIInterpolator, fit_advai
 from .profiles import ADVAI_FITS, ALGORITHMS, HELD_OUT
 
 
@@ -83,8 +83,8 @@ VARIANTS = {"authors": ("authors' loop (as trained)", "authors' loop (as their p
 
 def batch_size(algorithm: str, L: dict | None = None) -> int:
     """Prior samples per step: the authors' 64 (their loop and the port), the headline's 256
-    (:data:`~advai.latent.correction.DEFAULTS`)."""
-    from ..latent.correction import DEFAULTS
+    (:data:`~advai.latent.advai_model.DEFAULTS`)."""
+    from ..latent.advai_model import DEFAULTS
     check_choice("algorithm", algorithm, ALGORITHMS)
     return DEFAULTS["batch_size"] if algorithm == "headline" else AUTHORS["batch_size"]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from .. import train
-from ..latent.interpolator import AdvAIInterpolator, fit_advai
+from ..latent.advai_fit import AdvAIInterpolator, fit_advai
 
 
 def _fit_in_worker(fit, kwargs: dict) -> str:

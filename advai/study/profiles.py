@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from ..checks import check_choice
-from ..latent.correction import AUTHORS
+from ..latent.advai_model import AUTHORS
 
 PROFILE_NAMES = ("paper", "quick")
 
@@ -56,7 +56,7 @@ PROFILES = {
 LINES_LONG = dict(models=("ae", "acai"), n_seeds=5, steps=4400, budgets=(440, 1100, 2200, 4400))
 
 # The setting of notebook 2's multimodal priors (nine discs and the held-out two discs and two
-# rings), beyond advai.latent.correction.DEFAULTS: inputs not scaled up (n_scale 1 instead of 10;
+# rings), beyond advai.latent.advai_model.DEFAULTS: inputs not scaled up (n_scale 1 instead of 10;
 # R's output is scaled by 1/n_scale, so a smaller scale lets R move a midpoint farther) and a
 # zero-centred gradient penalty (weight 10) on D_R. Chosen on the nine discs, seed 0
 # (tab-advai-settings); the held-out priors then test it.

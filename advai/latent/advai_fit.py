@@ -1,6 +1,7 @@
-r"""The trained AdvAI interpolator and how to get one: :func:`fit_advai`, :func:`load_advai`.
+r"""Fitting AdvAI and the trained interpolator: :func:`fit_advai`, :func:`load_advai`, and
+:func:`fit_correction`, the one fit path every variant of R goes through.
 
-:func:`fit_advai` trains the model of :mod:`advai.latent.correction` through the study's harness
+:func:`fit_advai` trains the model of :mod:`advai.latent.advai_model` through the study's harness
 (:func:`advai.train.fit`: seeded, checkpointed, resumable, cached) and returns an
 :class:`AdvAIInterpolator` holding R's moving average; ``it.save(path)`` writes it and
 :func:`load_advai` reads it back (or a finished fit's checkpoint) without executing code.
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict
+from functools import partial
+from typing import Callable
 
 import torch
 
 from ..checks import (as_tensor, broadcast_codes, check_alpha, check_choice, check_finite, check_positive_int,
-                      with_defaults)
+                      check_settings, with_defaults)
 from ..files import read_torch_file, write_torch_file
-from ..train import CHECKPOINT_FORMAT, fit
-from .correction import DEFAULTS, MODES, OBJECTIVES, AdvAIConfig, AdvAITraining, Correction, OracleTraining
+from ..train import CHECKPOINT_FORMAT, Trainable, fit
+from .advai_model import DEFAULTS, MODES, OBJECTIVES, RULES, AdvAIConfig, AdvAITraining, Correction, OracleTraining
 from .priors import get_prior
 
 INTERPOLATOR_FORMAT = "advai-interpolator"
@@ -117,6 +120,35 @@ class AdvAIInterpolator(torch.nn.Module):
                                 "history": self.history, "meta": self.meta})
 
 
+def fit_correction(training: Callable[[], Trainable], sampler, dim: int | None, mode: str, hparams: dict,
+                   identity: dict, draws: int, code: tuple, desc: str, train: dict | None = None,
+                   name: str | None = None, **run) -> AdvAIInterpolator:
+    """The one way an AdvAI-type correction R is fitted: every variant (AdvAI, the capacity oracle,
+    R on Fourier features, R fitted to or started from a known solution) is a training class that
+    holds ``correction`` and its moving average ``average``, built by ``training(cfg, hp)``.
+
+    ``hparams`` override :data:`~advai.latent.advai_model.DEFAULTS` and are checked against
+    :data:`~advai.latent.advai_model.RULES` before anything runs (``ValueError`` naming the
+    setting); ``identity`` adds to the run's identity (kind ``advai`` unless it says otherwise);
+    each step draws ``draws * batch_size`` prior samples; ``train`` (default: the settings) is the
+    optimizer part of the run's configuration; ``code`` joins the run's code version; ``run`` goes
+    to :func:`advai.train.fit` (steps, seed, device, checkpoint, cache, resume, progress, ...).
+    Returns the interpolator: R's moving average, with its history, configuration and snapshots.
+    """
+    check_choice("mode", mode, MODES)
+    hp = with_defaults("hyperparameters", DEFAULTS, hparams)
+    check_settings("AdvAI setting", hp, RULES)
+    sample, dim, name = make_sampler(sampler, dim, name)
+    cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
+    identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg), **identity}
+    trained = fit(lambda: training(cfg, hp), lambda: (sample(draws * hp["batch_size"]),), identity,
+                  hp if train is None else train, code=code, desc=desc.format(name=name, dim=dim, mode=mode), **run)
+    meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
+    dev = next(trained.average.parameters()).device
+    return AdvAIInterpolator(cfg, trained.average, history=trained.history, meta=meta,
+                             snapshots=trained.snapshots).to(dev)
+
+
 def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: int = 3000, seed: int = 0,
               device: str = "auto", checkpoint=None, checkpoint_every: int = 500, resume: bool = True,
               progress: bool = True, log_every: int = 10, callback=None, cache=None, name: str | None = None,
@@ -124,11 +156,13 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``); return the interpolator.
 
     ``mode``: ``"factorized"`` (per coordinate) or ``"joint"``. ``hparams`` override
-    :data:`~advai.latent.correction.DEFAULTS` (``batch_size, lr, lr_disc, beta1, ema, wa, hidden,
-    layers, n_scale, loss``); pass ``**AUTHORS`` for the authors' settings. ``checkpoint``: a
+    :data:`~advai.latent.advai_model.DEFAULTS` (``batch_size, lr, lr_disc, beta1, ema, wa, hidden,
+    layers, n_scale, loss``, ...; each checked against :data:`~advai.latent.advai_model.RULES`);
+    pass ``**AUTHORS`` for the authors' settings. ``checkpoint``: a
     file path, or ``cache``: a folder where the run is named by its configuration; written
-    every ``checkpoint_every`` steps, at the end and when training is interrupted (any
-    exception, Ctrl-C included), resumed from when it exists and ``resume`` is true (``False``:
+    every ``checkpoint_every`` steps, at the end and when training is interrupted (Ctrl-C
+    included: a signal inside a step takes effect when the step is done), resumed from when it
+    exists and ``resume`` is true (``False``:
     retrained; ``"once"``: retrained unless this process trained it already, :func:`advai.train.fit`).
     ``callback(step, log)`` is called after every step (``log``: ``loss_D``, ``loss_R``).
     ``name`` labels the run (progress bar, cache name); default: the prior's name or the
@@ -136,30 +170,20 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
     ``objective="energy"``, ``"mmd"`` or ``"ot"`` trains the capacity oracle instead of AdvAI (R
     alone, minimising the bias-corrected energy distance, a multi-scale MMD or the exact
     transport cost to the prior:
-    :class:`~advai.latent.correction.OracleTraining`;
+    :class:`~advai.latent.advai_model.OracleTraining`;
     ``lr_disc`` and ``wa`` unused, ``log`` has ``loss_R`` only). ``snapshot_every=k`` keeps R's
     moving average every k steps (:attr:`AdvAIInterpolator.snapshots`, :meth:`~AdvAIInterpolator.at_step`).
     """
-    check_choice("mode", mode, MODES)
-    hp = with_defaults("hyperparameters", DEFAULTS, hparams)
-    hp["batch_size"] = check_positive_int("batch_size", hp["batch_size"])
-    sample, dim, name = make_sampler(sampler, dim, name)
-    cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
     check_choice("objective", objective, OBJECTIVES)
-    identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg)}
-    training, kw, draws = AdvAITraining, {}, 2  # endpoints z1, z2
-    if objective != "adversarial":
-        identity["objective"] = objective
-        training, kw, draws = OracleTraining, {"objective": objective}, 3  # + the prior samples it compares with
-    trained = fit(lambda: training(cfg, hp, **kw), lambda: (sample(draws * hp["batch_size"]),), identity, hp,
-                  code=(training, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
-                  cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress,
-                  log_every=log_every, callback=callback, snapshot_every=snapshot_every,
-                  desc=f"AdvAI {name} d={dim} {mode}" + ("" if objective == "adversarial" else f" ({objective} oracle)"))
-    meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
-    dev = next(trained.average.parameters()).device
-    return AdvAIInterpolator(cfg, trained.average, history=trained.history, meta=meta,
-                             snapshots=trained.snapshots).to(dev)
+    training, identity, draws = AdvAITraining, {}, 2  # endpoints z1, z2
+    if objective != "adversarial":  # + the prior samples the oracle compares with
+        training, identity, draws = partial(OracleTraining, objective=objective), {"objective": objective}, 3
+    return fit_correction(training, sampler, dim, mode, hparams, identity, draws,
+                          code=(AdvAITraining if objective == "adversarial" else OracleTraining, make_sampler),
+                          desc="AdvAI {name} d={dim} {mode}" + ("" if objective == "adversarial" else f" ({objective} oracle)"),
+                          name=name, steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache,
+                          checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
+                          callback=callback, snapshot_every=snapshot_every)
 
 
 def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:

@@ -46,7 +46,7 @@ torus to the annulus that no such deformation joins. So every continuous interpo
 sends some pairs across the hole or outside the ring at some :math:`\alpha`; this one does it at the
 jumps, away from :math:`\alpha = 1/2`.
 
-* :class:`SnapRegression` fits R (same :class:`~advai.latent.correction.Correction`, same sizes
+* :class:`SnapRegression` fits R (same :class:`~advai.latent.advai_model.Correction`, same sizes
   as a fit) to T by least squares, :math:`L = E\,\lVert f(z_1, z_2, \alpha) - T(z_1, z_2, \alpha)\rVert^2`
   with :math:`\alpha \sim U(0, 1)` per pair: what R can represent.
 * :class:`AdvAIFromSnap` and :class:`OracleFromSnap` run AdvAI's adversarial training and the
@@ -56,15 +56,12 @@ jumps, away from :math:`\alpha = 1/2`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import torch
 
 from ..checks import check_choice
-from ..train import fit
-from .correction import DEFAULTS, AdvAIConfig, AdvAITraining, OracleTraining, update_average
-from .interpolator import AdvAIInterpolator, make_sampler
-from .priors import NINE_DISC_CENTRES
+from ..latent.advai_fit import AdvAIInterpolator, fit_correction
+from ..latent.advai_model import AdvAIConfig, AdvAITraining, OracleTraining, update_average
+from ..latent.priors import NINE_DISC_CENTRES
 
 #: The ring's radii (:mod:`advai.latent.priors`: r ~ U[0.6, 1]).
 RING_RADII = (0.6, 1.0)
@@ -140,12 +137,6 @@ def _config(hp: dict) -> AdvAIConfig:
     return AdvAIConfig(dim=2, mode="joint", hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
 
 
-def _interpolator(cfg: AdvAIConfig, trained) -> AdvAIInterpolator:
-    """The interpolator a finished fit returns: R's moving average, its history and configuration."""
-    return AdvAIInterpolator(cfg, trained.average, history=trained.history,
-                             meta=dict(trained.fit_config, fit_seconds=trained.fit_seconds))
-
-
 def snap_training(snap_train: dict | None = None) -> dict:
     """:data:`SNAP_TRAIN` with the entries of ``snap_train`` replaced (``lr``, ``beta1``,
     ``batch_size``, ``ema``); any other key is an error."""
@@ -159,19 +150,15 @@ def snap_training(snap_train: dict | None = None) -> dict:
 def fit_snap(steps: int = 3000, seed: int = 0, cache=None, resume: bool = True, progress: bool = True,
              snap_train: dict | None = None, prior: str = "nine_discs", **hparams) -> AdvAIInterpolator:
     """R (joint, on ``prior``, a key of :data:`SNAPS`; ``hidden``, ``layers``, ``n_scale`` as in ``hparams`` over
-    :data:`~advai.latent.correction.DEFAULTS`) fitted to the prior's snap for ``steps``
+    :data:`~advai.latent.advai_model.DEFAULTS`) fitted to the prior's snap for ``steps``
     steps with :data:`SNAP_TRAIN` (entries replaced by ``snap_train``, e.g. ``{"ema": 0.999}``);
     returns the interpolator (R's moving average)."""
     check_choice("prior", prior, SNAPS)
     train = snap_training(snap_train)
-    hp = {**DEFAULTS, **hparams, **train}
-    cfg = _config(hp)
-    sample = make_sampler(prior, 2)[0]
-    trained = fit(lambda: SnapRegression(cfg, hp, prior), lambda: (sample(2 * hp["batch_size"]),),
-                  {"kind": "advai-snap", "sampler": prior, "model": asdict(cfg)}, train,
-                  code=(SnapRegression, fit_snap), steps=steps, seed=seed, cache=cache, resume=resume,
-                  progress=progress, device="cpu", desc=f"R fitted to the {prior} snap")
-    return _interpolator(cfg, trained)
+    return fit_correction(lambda cfg, hp: SnapRegression(cfg, hp, prior), prior, 2, "joint", {**hparams, **train},
+                          {"kind": "advai-snap"}, draws=2, code=(SnapRegression, fit_snap),
+                          desc=f"R fitted to the {prior} snap", train=train, steps=steps, seed=seed, cache=cache,
+                          resume=resume, progress=progress, device="cpu")
 
 
 class _FromSnap:
@@ -190,7 +177,7 @@ class _FromSnap:
 
 
 class AdvAIFromSnap(_FromSnap, AdvAITraining):
-    """AdvAI's adversarial training (:class:`~advai.latent.correction.AdvAITraining`) from the snap fit."""
+    """AdvAI's adversarial training (:class:`~advai.latent.advai_model.AdvAITraining`) from the snap fit."""
 
     def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, snap_train: dict | None = None,
                  prior: str = "nine_discs"):
@@ -199,7 +186,7 @@ class AdvAIFromSnap(_FromSnap, AdvAITraining):
 
 
 class OracleFromSnap(_FromSnap, OracleTraining):
-    """The capacity oracle (:class:`~advai.latent.correction.OracleTraining`) from the snap fit."""
+    """The capacity oracle (:class:`~advai.latent.advai_model.OracleTraining`) from the snap fit."""
 
     def __init__(self, cfg: AdvAIConfig, hp: dict, snap_steps: int, objective: str = "mmd",
                  snap_train: dict | None = None, prior: str = "nine_discs"):
@@ -211,21 +198,16 @@ def fit_from_snap(objective: str = "adversarial", steps: int = 3000, snap_steps:
                   cache=None, resume: bool = True, progress: bool = True, snap_train: dict | None = None,
                   prior: str = "nine_discs", **hparams) -> AdvAIInterpolator:
     """AdvAI (``objective="adversarial"``) or the capacity oracle (``"mmd"``, ``"energy"``, ``"ot"``)
-    on ``prior`` (a key of :data:`SNAPS`), joint mode, ``hparams`` over :data:`~advai.latent.correction.DEFAULTS` as in
+    on ``prior`` (a key of :data:`SNAPS`), joint mode, ``hparams`` over :data:`~advai.latent.advai_model.DEFAULTS` as in
     :func:`advai.fit_advai`, but starting from R fitted to the prior's snap for ``snap_steps``
     (:func:`fit_snap` with ``snap_train``)."""
     check_choice("prior", prior, SNAPS)
     train = snap_training(snap_train)
-    hp = {**DEFAULTS, **hparams}
-    cfg = _config(hp)
-    sample = make_sampler(prior, 2)[0]
     if objective == "adversarial":
-        build, draws = (lambda: AdvAIFromSnap(cfg, hp, snap_steps, snap_train, prior)), 2
+        build, draws = (lambda cfg, hp: AdvAIFromSnap(cfg, hp, snap_steps, snap_train, prior)), 2
     else:
-        build, draws = (lambda: OracleFromSnap(cfg, hp, snap_steps, objective, snap_train, prior)), 3
-    identity = {"kind": "advai", "sampler": prior, "dim": 2, "mode": "joint", "model": asdict(cfg),
-                "objective": objective, "start": {"snap_steps": int(snap_steps), "train": train}}
-    trained = fit(build, lambda: (sample(draws * hp["batch_size"]),), identity, hp,
-                  code=(AdvAIFromSnap, OracleFromSnap, fit_from_snap), steps=steps, seed=seed, cache=cache,
-                  resume=resume, progress=progress, device="cpu", desc=f"{objective} from the snap")
-    return _interpolator(cfg, trained)
+        build, draws = (lambda cfg, hp: OracleFromSnap(cfg, hp, snap_steps, objective, snap_train, prior)), 3
+    identity = {"objective": objective, "start": {"snap_steps": int(snap_steps), "train": train}}
+    return fit_correction(build, prior, 2, "joint", hparams, identity, draws,
+                          code=(AdvAIFromSnap, OracleFromSnap, fit_from_snap), desc=f"{objective} from the snap",
+                          steps=steps, seed=seed, cache=cache, resume=resume, progress=progress, device="cpu")

@@ -11,7 +11,7 @@ def constant_guess_loss(loss: str = "l2") -> float:
     r"""AdvAI's critic loss :math:`L_D` (without gradient penalty) when D_R answers one constant
     c for every input, at the best c: what a critic that cannot tell interpolants from prior
     samples scores. Targets are 0 on prior samples and :math:`t \sim U(0, \tfrac12)` (the folded
-    alpha, :mod:`advai.latent.correction`) on interpolants, equally weighted:
+    alpha, :mod:`advai.latent.advai_model`) on interpolants, equally weighted:
 
     * L2: :math:`\min_c c^2 + E(c - t)^2 = E t^2 - (E t)^2 / 2 = \tfrac1{12} - \tfrac1{32} = \tfrac5{96}`
       (at :math:`c = E t / 2 = \tfrac18`);

@@ -16,14 +16,11 @@ that let R make steep maps"), measured over fit seeds by ``scripts/fourier_featu
 """
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import torch
 
+from ..latent.advai_fit import AdvAIInterpolator, fit_correction
+from ..latent.advai_model import AdvAIConfig, AdvAITraining, Correction
 from ..layers import mlp
-from ..train import fit
-from .correction import DEFAULTS, AdvAIConfig, AdvAITraining, Correction
-from .interpolator import AdvAIInterpolator, make_sampler
 
 
 class FourierCorrection(Correction):
@@ -52,7 +49,7 @@ class FourierCorrection(Correction):
 
 
 class FourierAdvAITraining(AdvAITraining):
-    """:class:`~advai.latent.correction.AdvAITraining` with :class:`FourierCorrection` as R."""
+    """:class:`~advai.latent.advai_model.AdvAITraining` with :class:`FourierCorrection` as R."""
 
     def __init__(self, cfg: AdvAIConfig, hp: dict, sigma: float, features: int, seed: int):
         super().__init__(cfg, hp)
@@ -64,19 +61,13 @@ class FourierAdvAITraining(AdvAITraining):
 def fit_fourier(sampler: str, dim: int = 2, sigma: float = 2.0, features: int = 32, steps: int = 3000,
                 seed: int = 0, cache=None, resume: bool = True, progress: bool = True,
                 **hparams) -> AdvAIInterpolator:
-    """AdvAI (joint mode, ``hparams`` over :data:`~advai.latent.correction.DEFAULTS` as in
+    """AdvAI (joint mode, ``hparams`` over :data:`~advai.latent.advai_model.DEFAULTS` as in
     :func:`advai.fit_advai`) with R on Fourier features of scale ``sigma`` (``features`` of them,
-    :math:`B` drawn from ``seed``); returns the interpolator (R's moving average). Cached like
-    every fit; the returned interpolator is for use in this session (``load_advai`` rebuilds a
-    plain R)."""
-    hp = {**DEFAULTS, **hparams}
-    sample, dim, name = make_sampler(sampler, dim, None)
-    cfg = AdvAIConfig(dim=dim, mode="joint", hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
-    identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": "joint", "model": asdict(cfg),
-                "fourier": {"sigma": float(sigma), "features": int(features)}}
-    trained = fit(lambda: FourierAdvAITraining(cfg, hp, sigma, features, seed), lambda: (sample(2 * hp["batch_size"]),),
-                  identity, hp, code=(FourierAdvAITraining, FourierCorrection, fit_fourier), steps=steps, seed=seed,
-                  cache=cache, resume=resume, progress=progress, device="cpu",
-                  desc=f"AdvAI {name} Fourier sigma={sigma:g}")
-    return AdvAIInterpolator(cfg, trained.average, history=trained.history,
-                             meta=dict(trained.fit_config, fit_seconds=trained.fit_seconds))
+    :math:`B` drawn from ``seed``); returns the interpolator (R's moving average). Fitted by
+    :func:`~advai.latent.advai_fit.fit_correction` and cached like every fit; the returned
+    interpolator is for use in this session (``load_advai`` rebuilds a plain R)."""
+    return fit_correction(lambda cfg, hp: FourierAdvAITraining(cfg, hp, sigma, features, seed), sampler, dim, "joint",
+                          hparams, {"fourier": {"sigma": float(sigma), "features": int(features)}}, draws=2,
+                          code=(FourierAdvAITraining, FourierCorrection, fit_fourier),
+                          desc=f"AdvAI {{name}} Fourier sigma={sigma:g}", steps=steps, seed=seed, cache=cache,
+                          resume=resume, progress=progress, device="cpu")

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import ot
 import torch
 
-from ..checks import check_choice
+from ..checks import check_choice, check_settings
 from ..distances import energy_squared, mmd_squared
 from ..layers import mlp
 from ..train import Trainable
@@ -73,6 +73,10 @@ DEFAULTS = dict(AUTHORS, batch_size=256, beta1=0.5, loss="l2", ema_mode="shadow"
 EMA_MODES = ("shadow", "overwrite")
 UPDATES = ("sequential", "simultaneous")
 LOSSES = {"l1": torch.abs, "l2": torch.square}
+#: What every setting of :data:`DEFAULTS` may be (:func:`advai.checks.check_settings`), checked before a fit starts.
+RULES = dict(batch_size="int", lr="(0, 1]", lr_disc="(0, 1]", beta1="[0, 1)", ema="[0, 1)", wa="(0, inf)",
+             hidden="int", layers="int", n_scale="(0, inf)", loss=tuple(LOSSES), ema_mode=EMA_MODES, update=UPDATES,
+             critic_steps="int", gp="[0, inf)")
 
 
 @dataclass
@@ -88,8 +92,8 @@ class AdvAIConfig:
 
     def __post_init__(self):
         check_choice("mode", self.mode, MODES)
-        if int(self.dim) < 1:
-            raise ValueError(f"dim must be a positive integer, got {self.dim!r}")
+        check_settings("AdvAI network", {k: getattr(self, k) for k in ("dim", "hidden", "layers", "code", "n_scale")},
+                       dict(dim="int", hidden="int", layers="int", code="int", n_scale="(0, inf)"))
 
     @property
     def width(self) -> int:
@@ -140,10 +144,7 @@ class AdvAITraining(Trainable):
 
     def __init__(self, cfg: AdvAIConfig, hp: dict):
         super().__init__()
-        check_choice("ema_mode", hp["ema_mode"], EMA_MODES)
-        check_choice("update", hp["update"], UPDATES)
-        if int(hp["critic_steps"]) < 1 or hp["gp"] < 0:
-            raise ValueError(f"critic_steps must be >= 1 and gp >= 0, got {hp['critic_steps']!r} and {hp['gp']!r}")
+        check_settings("AdvAI setting", hp, RULES)
         self.cfg, self.hp = cfg, hp
         self.correction = Correction(cfg)
         self.critic = Critic(cfg)
@@ -240,6 +241,7 @@ class OracleTraining(Trainable):
 
     def __init__(self, cfg: AdvAIConfig, hp: dict, objective: str = "energy"):
         super().__init__()
+        check_settings("AdvAI setting", hp, RULES)
         self.cfg, self.hp = cfg, hp
         check_choice("objective", objective, ORACLE_OBJECTIVES)
         self.objective = objective

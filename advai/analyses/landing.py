@@ -30,7 +30,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from ..latent.known_solution import disc_index
+from .known_solution import disc_index
 from ..latent.priors import NINE_DISC_CENTRES, get_prior
 
 #: Sorted grid offset (in disc spacings) -> the kind's name, in order of distance.
