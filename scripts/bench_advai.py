@@ -6,15 +6,11 @@ Prints, for the default 2-D fit (Gaussian, factorized, DEFAULTS) and for d = 64
 (factorized, 8 codes a batch as in notebook 2), the fit time, steps/s, and the energy
 distance at alpha = 0.5 (n = 4000) as a ratio to LineIntp's and to the noise floor.
 """
-import argparse
-import platform
 import time
-
-import torch
 
 import advai
 from advai.evaluate import mismatch
-from advai.train import resolve_device
+from advai.study.benchmarks import bench_arguments, machine_line
 
 
 def bench(prior, dim, mode, steps, device, **hp):
@@ -31,13 +27,8 @@ def bench(prior, dim, mode, steps, device, **hp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--device", default="auto")
-    args = ap.parse_args()
-    dev = resolve_device(args.device)
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, device {dev}"
-          + (f" ({torch.cuda.get_device_name()})" if dev.type == "cuda" else ""))
+    args, dev = bench_arguments(__doc__, steps=3000)
+    print(machine_line(dev))
     bench("gaussian", 2, "factorized", args.steps, args.device)
     bench("gaussian", 64, "factorized", args.steps, args.device, batch_size=8)
 

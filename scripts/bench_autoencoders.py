@@ -7,18 +7,15 @@ Trains each model (latent 32, batch 64, 32x32 MNIST-5k images) for ``--steps`` s
 Then prints notebook 3's last measured wall time from the ``timings.json`` beside the
 figures of the paper and quick profiles (written by ``make figures``), if there is one.
 """
-import argparse
 import json
-import platform
 import time
 
-import torch
 
 from advai import data
 from advai.data import pad_to
 from advai.files import figures_dir, project_root
 from advai.models import AUTOENCODERS, LABELS, TRAIN, fit_model
-from advai.train import resolve_device
+from advai.study.benchmarks import bench_arguments, machine_line
 
 
 def images_per_second(name, x, steps, device):
@@ -30,13 +27,8 @@ def images_per_second(name, x, steps, device):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=200)
-    ap.add_argument("--device", default="auto")
-    args = ap.parse_args()
-    dev = resolve_device(args.device)
-    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
-    print(f"machine: {platform.machine()} {platform.system()}, device: {name}, torch {torch.__version__}")
+    args, dev = bench_arguments(__doc__, steps=200)
+    print(machine_line(dev))
     x = pad_to(data.load("mnist5k").train[0], 32)
     for model in AUTOENCODERS:
         print(f"{LABELS[model]:9s} {images_per_second(model, x, args.steps, args.device):8.0f} training images/s", flush=True)

@@ -20,7 +20,6 @@ Fits train one after the other on two torch threads, into the run cache (``runs/
 10 minutes on 2 CPU cores.
 """
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -29,15 +28,12 @@ import pandas as pd
 import torch
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_seed_spread import score  # noqa: E402  (notebook 2's scoring of one fit)
-
-from advai.evaluate import mismatch  # noqa: E402
-from advai.evaluate.summary import mean_and_interval  # noqa: E402
-from advai.files import cache_dir  # noqa: E402
-from advai.analyses.fourier import fit_fourier  # noqa: E402
-from advai.study import profiles  # noqa: E402
-from advai.study.outputs import Run  # noqa: E402
+from advai.evaluate.summary import mean_and_interval
+from advai.files import cache_dir
+from advai.analyses.fourier import fit_fourier
+from advai.study import profiles
+from advai.study.fit_seeds import score  # notebook 2's scoring of one fit
+from advai.study.outputs import Run
 
 NAME = "scripts/fourier_features.py"
 PRIORS = [k for k, (_, _, mode, extra) in profiles.ADVAI_FITS.items() if mode == "joint" and extra == profiles.MULTIMODAL]

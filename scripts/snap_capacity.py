@@ -36,25 +36,21 @@ Fits run one after the other on two torch threads, into the run cache (``runs/``
 25 minutes on 2 CPU cores from an empty cache (the ring: 20).
 """
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_seed_spread import evaluation_seeds  # noqa: E402  (each fit seed's own evaluation draws)
-
-from advai.evaluate import mismatch  # noqa: E402
-from advai.evaluate.summary import mean_and_interval  # noqa: E402
-from advai.files import cache_dir  # noqa: E402
-from advai.latent.advai_model import DEFAULTS  # noqa: E402
-from advai.analyses.known_solution import fit_from_snap, fit_snap, snap_training  # noqa: E402
-from advai.study import profiles  # noqa: E402
-from advai.study.outputs import Run  # noqa: E402
+from advai.evaluate import mismatch
+from advai.evaluate.summary import mean_and_interval
+from advai.files import cache_dir
+from advai.latent.advai_model import DEFAULTS
+from advai.analyses.known_solution import fit_from_snap, fit_snap, snap_training
+from advai.study import profiles
+from advai.study.fit_seeds import evaluation_seeds  # each fit seed's own evaluation draws
+from advai.study.outputs import Run
 
 NAME = "scripts/snap_capacity.py"
 PRIORS = ("nine_discs", "ring")

@@ -1,4 +1,4 @@
-"""scripts/fit_seed_spread.py: notebook 2's AdvAI measures over fit seeds.
+"""advai.study.fit_seeds (scripts/fit_seed_spread.py): notebook 2's AdvAI measures over fit seeds.
 
 The committed tables must be what the script computes from its own per-fit rows, and its fit
 seed 0 must be notebook 2's headline fit (same settings, same scoring): the spread it reports
@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from advai.study import profiles
-from scripts_under_test import FIGURES, load_script
-
-script = load_script("fit_seed_spread")
+from advai.study import fit_seeds, profiles
+from scripts_under_test import FIGURES
 
 
 def synthetic_runs():
@@ -30,7 +28,7 @@ def synthetic_runs():
 
 
 def test_goals_counts_fits_against_each_priors_goal():
-    t = script.goals(synthetic_runs()).set_index("prior")
+    t = fit_seeds.goals(synthetic_runs()).set_index("prior")
     assert list(t.index) == ["uniform", "ring", "two_rings"]
     assert t.loc["uniform", "share goal"] == 0.01 and t.loc["two_rings", "share goal"] == 0.02  # held out: 2 %
     assert t.loc["uniform", "fits meeting share goal"] == 2 and t.loc["ring", "fits meeting share goal"] == 1
@@ -55,7 +53,7 @@ def test_goals_counts_fits_against_each_priors_goal():
 
 def test_fit_jobs_are_notebook_2s_headline_fits_with_other_seeds():
     P = profiles.resolve("02_train_advai", "paper")
-    jobs = script.fit_jobs(P, ["ring", "surface"], 3)
+    jobs = fit_seeds.fit_jobs(P, ["ring", "surface"], 3)
     assert set(jobs) == {(k, s) for k in ("ring", "surface") for s in range(3)}
     assert next(iter(jobs))[0] == "surface"  # longest fits first
     assert jobs[("surface", 2)]["steps"] == P["steps"]["surface"] and jobs[("surface", 2)]["snapshot_every"] is None
@@ -66,7 +64,7 @@ def test_fit_jobs_are_notebook_2s_headline_fits_with_other_seeds():
 def test_every_fit_has_its_own_evaluation_draws_and_seed_0_has_the_notebooks():
     P = profiles.resolve("02_train_advai", "paper")
     for k in (P["n_seeds"], P["n_share_draws"]):  # the measures of report(), the share left
-        seeds = [set(script.evaluation_seeds(k, f)) for f in range(5)]
+        seeds = [set(fit_seeds.evaluation_seeds(k, f)) for f in range(5)]
         assert set(range(P["n_seeds"])) <= seeds[0]  # notebook 2's draws
         assert all(len(s) == k for s in seeds)
         assert all(not (a & b) for i, a in enumerate(seeds) for b in seeds[i + 1:])  # disjoint across fits
@@ -82,7 +80,7 @@ def committed():
 def test_the_committed_summary_is_computed_from_the_committed_fits(committed):
     runs, table = committed
     assert set(runs["prior"]) == set(profiles.ADVAI_FITS) and (runs.groupby("prior").size() >= 5).all()
-    again = script.goals(runs)
+    again = fit_seeds.goals(runs)
     for col in table.columns:
         if table[col].dtype.kind == "f":
             np.testing.assert_allclose(again[col].astype(float), table[col], rtol=1e-3, err_msg=col)

@@ -3,8 +3,6 @@ its numbers cannot drift from what the notebooks wrote, and it types no result b
 import re
 from pathlib import Path
 
-import pytest
-
 from advai.study import readme
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -126,3 +126,15 @@ def test_an_unwritable_checkpoint_is_found_before_the_first_step(tmp_path):
         locked.mkdir(mode=0o500)
         with pytest.raises(ValueError, match="is not writable"):
             fit_advai("gaussian", 2, steps=3, progress=False, checkpoint=locked / "run.pt")
+
+
+def test_every_variant_of_r_checks_its_settings_through_the_one_fit_path():
+    from advai.analyses.fourier import fit_fourier
+    from advai.analyses.known_solution import fit_from_snap, fit_snap
+
+    with pytest.raises(ValueError, match=r"unknown hyperparameters \['sigmaa'\]"):
+        fit_fourier("ring", steps=2, sigmaa=1.0, progress=False)  # a typo is named, not merged silently
+    with pytest.raises(ValueError, match=r"\bema\b"):
+        fit_snap(2, snap_train={"ema": 1.5}, progress=False)
+    with pytest.raises(ValueError, match=r"\bn_scale\b"):
+        fit_from_snap("adversarial", 2, 2, n_scale=-1.0, progress=False)

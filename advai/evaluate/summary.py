@@ -70,7 +70,12 @@ def paired_tests(rows: pd.DataFrame, pairs, measures, unit: str = "seed", group:
             out.append({"measure": m, "a": a, "b": b, "mean difference": float(d.mean()) if n else np.nan,
                         "ci low": d.mean() - half if n > 1 else np.nan, "ci high": d.mean() + half if n > 1 else np.nan,
                         "p": p, "n": n})
-    table = pd.DataFrame(out)
+    return with_bh_adjusted(pd.DataFrame(out))
+
+
+def with_bh_adjusted(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a column ``p (BH-adjusted)``: its ``p`` column adjusted by Benjamini-Hochberg over
+    the rows that have one (:func:`scipy.stats.false_discovery_control`); NaN where ``p`` is NaN."""
     table["p (BH-adjusted)"] = np.nan
     finite = table["p"].notna()
     if finite.any():

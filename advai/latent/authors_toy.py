@@ -41,7 +41,6 @@ of the same distributions), and float32 sums run in another order.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import asdict, replace
 
 import torch

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..evaluate.summary import mean_and_interval
+from ..evaluate.summary import mean_and_interval, with_bh_adjusted
 from ..files import project_root
 from .long_runs import GOALS, NOTEBOOK2_SAMPLES
 
@@ -85,12 +85,7 @@ def tests_table(runs: pd.DataFrame) -> pd.DataFrame:
                 out.append({"test": "authors' loop - other algorithm (Welch t)", "prior": prior, "a": a, "b": b, "measure": m,
                             "mean a": xa.mean(), "mean b": xb.mean(), "difference": xa.mean() - xb.mean(), "p": p,
                             "fits": min(len(xa), len(xb))})
-    table = pd.DataFrame(out)
-    table["p (BH-adjusted)"] = np.nan
-    finite = table["p"].notna()
-    if finite.any():
-        table.loc[finite, "p (BH-adjusted)"] = stats.false_discovery_control(table.loc[finite, "p"].to_numpy())
-    return table
+    return with_bh_adjusted(pd.DataFrame(out))
 
 
 def _seeds(listed: str) -> str:
@@ -165,10 +160,6 @@ def plot_traces(steps: pd.DataFrame, algorithm_labels, priors, title: str):
     return fig
 
 
-#: Square view of each gapped prior (as notebook 2's fig5).
-LIMS = {"nine_discs": (-4.3, 4.3), "ring": (-1.15, 1.15), "two_discs": (-3.8, 3.8), "two_rings": (-1.15, 1.15)}
-
-
 def density_grid(columns: dict, priors, n: int, seed: int = 0, title: str = ""):
     """fig5's layout for the gapped priors: one row per prior, one column per entry of ``columns``
     (label -> ``f(prior, z1, z2)`` returning codes, or ``None`` from ``f`` where that fit was not
@@ -184,11 +175,7 @@ def density_grid(columns: dict, priors, n: int, seed: int = 0, title: str = ""):
         p = get_prior(prior)
         z1, z2, ref = p.sample(n, 2, g), p.sample(n, 2, g), p.sample(n, 2, g)
         sets = [ref if f is None else f(prior, z1, z2) for f in columns.values()]
-        plotting.density_row(fig, row, sets, LIMS[prior], label="density")
-        for ax, pts in zip(row, sets):
-            if pts is None:
-                ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes, fontsize=8)
-                ax.set(xticks=[], yticks=[])
+        plotting.density_row(fig, row, sets, plotting.PRIOR_LIMITS[prior], label="density", missing="not run")
         row[0].set_ylabel(prior)
     for ax, label in zip(axes[0], columns):
         ax.set_title(label, fontsize=8.5)

@@ -18,6 +18,10 @@ LABELS = {"prior": "Original", "linear": "LineIntp", "spherical": "SpheIntp", "o
           "advai": "AdvAI"}
 
 
+#: Axis limits of each 2-D prior in the density and path figures.
+PRIOR_LIMITS = {"uniform": (-1.15, 1.15), "gaussian": (-3.2, 3.2), "ring": (-1.15, 1.15), "nine_discs": (-4.3, 4.3),
+                "two_discs": (-3.8, 3.8), "two_rings": (-1.15, 1.15)}
+
 MIN_FONT_PT = 8.0  # no text in a saved figure is smaller (points at 100% zoom)
 SAVE_DPI = 150  # PNGs are written at this resolution or more (PDFs are vector)
 
@@ -85,10 +89,12 @@ def density(ax, pts, lims, bins: int = 120, cmap: str = "magma", vmax: float | N
     return im
 
 
-def density_row(fig, axes, point_sets, lims, bins: int = 120, cmap: str = "magma", label: str = "density"):
+def density_row(fig, axes, point_sets, lims, bins: int = 120, cmap: str = "magma", label: str = "density",
+                missing: str | None = None):
     """One row of :func:`density` panels on a truly shared colour scale, with one colour bar.
 
-    ``point_sets`` holds one point array per axis (``None`` leaves that axis alone); the scale
+    ``point_sets`` holds one point array per axis (``None`` leaves that axis empty, saying
+    ``missing`` in its middle when given); the scale
     tops out at the 99th percentile of the occupied bins of *all* panels pooled, so a panel that
     piles its points up looks brighter than one that spreads them. Returns that ``vmax``."""
     hists = [histogram(p, lims, bins) for p in point_sets if p is not None]
@@ -98,6 +104,9 @@ def density_row(fig, axes, point_sets, lims, bins: int = 120, cmap: str = "magma
     for ax, pts in zip(axes, point_sets):
         if pts is not None:
             im = density(ax, pts, lims, bins, cmap, vmax)
+        elif missing:
+            ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes, fontsize=8)
+            ax.set(xticks=[], yticks=[])
     if im is not None:
         fig.colorbar(im, ax=list(axes), shrink=0.85, pad=0.01, label=label)
     return vmax
