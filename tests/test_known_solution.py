@@ -5,13 +5,18 @@ from scipy import stats
 import torch
 
 from advai.evaluate import mismatch
-from advai.analyses.known_solution import (SNAP_TRAIN, AdvAIFromSnap, _config, disc_index, fit_from_snap, fit_snap,
+from advai.analyses.known_solution import (SNAP_TRAIN, AdvAIFromSnap, disc_index, fit_from_snap, fit_snap,
                                          ring_snap, snap_jump, snap_training, tournament_snap)
-from advai.latent.advai_model import DEFAULTS
+from advai.latent.advai_model import DEFAULTS, AdvAIConfig
 from advai.latent.priors import NINE_DISC_CENTRES, get_prior
 
 SMALL = dict(hidden=16, layers=2, n_scale=1.0)
 WIDER = dict(hidden=64, layers=2, n_scale=1.0)
+
+
+def joint_config(hp: dict) -> AdvAIConfig:
+    """The 2-D joint-mode network of a fit with settings ``hp`` (as fit_correction builds it)."""
+    return AdvAIConfig(dim=2, mode="joint", hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
 
 
 def pairs(n, seed=0, name="nine_discs"):
@@ -72,7 +77,7 @@ def test_training_from_the_snap_starts_at_the_snap_fit(tmp_path):
     snap = fit_snap(steps=20, seed=3, cache=tmp_path, progress=False, **SMALL)
     hp = {**DEFAULTS, **SMALL}
     torch.manual_seed(3)
-    model = AdvAIFromSnap(_config(hp), hp, snap_steps=20)
+    model = AdvAIFromSnap(joint_config(hp), hp, snap_steps=20)
     model.prepare(seed=3, cache=tmp_path, resume=True, progress=False)
     assert all(torch.equal(p, q) for p, q in zip(model.correction.parameters(), snap.correction.parameters()))
     assert all(torch.equal(p, q) for p, q in zip(model.average.parameters(), snap.correction.parameters()))
@@ -94,7 +99,7 @@ def test_snap_train_replaces_the_regression_settings_and_is_part_of_the_run(tmp_
     assert not all(torch.equal(p, q) for p, q in zip(plain.parameters(), none.parameters()))
     hp = {**DEFAULTS, **SMALL, **snap_training({"ema": 0.0})}
     torch.manual_seed(1)
-    model = AdvAIFromSnap(_config(hp), hp, snap_steps=30, snap_train={"ema": 0.0})
+    model = AdvAIFromSnap(joint_config(hp), hp, snap_steps=30, snap_train={"ema": 0.0})
     model.prepare(seed=1, cache=tmp_path, resume=True, progress=False)  # the ema-0 fit, read back
     assert all(torch.equal(p, q) for p, q in zip(model.correction.parameters(), none.correction.parameters()))
 

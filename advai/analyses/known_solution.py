@@ -133,10 +133,6 @@ class SnapRegression(OracleTraining):
         return {"loss_R": loss.item()}
 
 
-def _config(hp: dict) -> AdvAIConfig:
-    return AdvAIConfig(dim=2, mode="joint", hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
-
-
 def snap_training(snap_train: dict | None = None) -> dict:
     """:data:`SNAP_TRAIN` with the entries of ``snap_train`` replaced (``lr``, ``beta1``,
     ``batch_size``, ``ema``); any other key is an error."""

@@ -92,9 +92,6 @@ def dimension_figure(by_dim: pd.DataFrame, methods, n: int):
     return fig
 
 
-LIMS = plotting.PRIOR_LIMITS
-
-
 def distribution_grid(models: dict, priors, methods, n: int, alpha_of, seed: int, title: str):
     """fig5: one row per prior of ``priors``, one column per entry of ``methods`` (``"prior"`` for
     prior samples, or an interpolation method; ``"advai"`` uses ``models[prior]``), each panel the
@@ -108,7 +105,7 @@ def distribution_grid(models: dict, priors, methods, n: int, alpha_of, seed: int
         a = alpha_of(n, gen)
         sets = [ref if col == "prior" else None if col == "ot" and not prior.factorized else
                 interpolate(z1, z2, a, method=col, prior=key, model=models[key]) for col in methods]
-        plotting.density_row(fig, row, sets, LIMS[key], label="density", missing="no closed form")
+        plotting.density_row(fig, row, sets, plotting.PRIOR_LIMITS[key], label="density", missing="no closed form")
         row[0].set_ylabel(key)
     for ax, col in zip(axes[0], methods):
         ax.set_title(plotting.LABELS[col])
@@ -137,7 +134,7 @@ def paths_figure(models: dict, priors, n_paths: int, seed: int, steps: int = 41,
             for i in range(shown):
                 plotting.path(ax, paths[i], plotting.PALETTE[method], off=off[i])
         path_share[key] = share
-        ax.set(xlim=LIMS[key], ylim=LIMS[key], aspect="equal", xticks=[], yticks=[],
+        ax.set(xlim=plotting.PRIOR_LIMITS[key], ylim=plotting.PRIOR_LIMITS[key], aspect="equal", xticks=[], yticks=[],
                title=f"{key}\noff support: LineIntp {share['linear']:.0%}, AdvAI {share['advai']:.0%}")
         ax.title.set_fontsize(8.5)
     legend = [Line2D([], [], color=plotting.PALETTE["linear"], lw=1.6, label="LineIntp path"),
