@@ -18,10 +18,16 @@ ARGS    ?=
 
 env: $(STAMP)
 
+# The environment is exactly the lock (tests/test_environment.py checks that it agrees with the
+# pins of requirements.txt): no dependency resolution, then `pip check`. Bytecode is compiled on
+# every core afterwards instead of file by file inside pip (about 15 s less on 2 cores); like pip,
+# compileall skips the few files it cannot compile (torch ships tests written for Python 3.12).
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "advai needs Python 3.11, found " + sys.version.split()[0]'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(PY) -m pip install --quiet --no-deps --no-compile -r requirements-lock.txt
+	$(PY) -m pip check
+	-@$(PY) -m compileall -qq -j 0 $(VENV)/lib
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
