@@ -27,7 +27,7 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-deps --no-compile -r requirements-lock.txt
 	$(PY) -m pip check
-	-@$(PY) -m compileall -qq -j 0 $(VENV)/lib
+	$(PY) -m compileall -qq -j 0 $(VENV)/lib || true
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
