@@ -180,3 +180,39 @@ def test_finish_script_records_time_and_only_its_own_models(tmp_path, monkeypatc
     t = json.loads((tmp_path / "timings.json").read_text())["scripts/x.py"]
     assert t == {"notebook_s": 61.3, "models trained": 1, "models read back": 1}  # "before" is not this run's
     assert "| scripts/x.py | 1 min 1 s | 1 | 1 |" in (tmp_path / "timings.md").read_text()
+
+
+def test_the_commit_is_dirty_for_code_notebook_code_and_pins_not_for_outputs(tmp_path):
+    import subprocess
+
+    from advai.study.outputs import git_commit
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    def notebook(code, output):
+        cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# title"]},
+                 {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": [code],
+                  "outputs": [{"output_type": "stream", "name": "stdout", "text": [output]}]}]
+        return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+    for name, text in {"advai/m.py": "x = 1\n", "scripts/s.py": "y = 2\n", "notebooks/n.ipynb": notebook("1 + 1", "2"),
+                       "requirements.txt": "torch==2.13.0\n", "notes.txt": "free text\n"}.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    head = git_commit(tmp_path)
+    assert len(head) == 40 and "+" not in head
+    (tmp_path / "notebooks/n.ipynb").write_text(notebook("1 + 1", "2, regenerated"))  # outputs only
+    (tmp_path / "notes.txt").write_text("edited\n")  # not a source of the numbers
+    (tmp_path / "advai/new.py").write_text("untracked\n")
+    assert git_commit(tmp_path) == head
+    for name, text in {"notebooks/n.ipynb": notebook("1 + 2", "3"), "scripts/s.py": "y = 3\n",
+                       "advai/m.py": "x = 2\n", "requirements.txt": "torch==2.13.0+cpu\n"}.items():
+        before = (tmp_path / name).read_text()
+        (tmp_path / name).write_text(text)
+        assert git_commit(tmp_path) == head + "+dirty", name
+        (tmp_path / name).write_text(before)
+    assert git_commit(tmp_path / "nowhere") == "unknown"

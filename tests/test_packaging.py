@@ -1,7 +1,9 @@
-"""A wheel built from the package files holds every module of advai, and each imports from the wheel alone."""
+"""A wheel built from the package files holds every module of advai, each imports from the wheel
+alone, and it installs the batch command ``advai-study``; pyproject declares what the package imports."""
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -11,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_wheel_holds_every_module_and_each_imports_from_it(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md"):  # only what the wheel is built from
         shutil.copy(ROOT / name, src / name)
     shutil.copytree(ROOT / "advai", src / "advai", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
@@ -32,3 +34,33 @@ def test_the_wheel_holds_every_module_and_each_imports_from_it(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) == len(modules) > 20
+
+    prefix = tmp_path / "prefix"  # installed as pip installs it, console script included
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--quiet", "--prefix",
+                    str(prefix), str(wheel)], check=True, capture_output=True)
+    (site_packages,) = prefix.glob("lib/python*/site-packages")
+    out = subprocess.run([str(prefix / "bin" / "advai-study"), "--help"], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(site_packages), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert "--profile" in out.stdout and "--only" in out.stdout
+
+
+#: import name -> distribution name, where they differ
+DISTRIBUTIONS = {"ot": "pot", "sklearn": "scikit-learn"}
+
+
+def test_pyproject_declares_every_package_that_advai_imports():
+    import ast
+
+    imported = set()
+    for path in (ROOT / "advai").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = {DISTRIBUTIONS.get(n, n) for n in imported - set(sys.stdlib_module_names) - {"advai"}}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {d.split("=")[0].split("<")[0].split(">")[0].strip() for d in project["dependencies"]}
+    assert third_party and third_party <= declared, sorted(third_party - declared)
+    assert project["scripts"]["advai-study"] == "advai.study.driver:main"

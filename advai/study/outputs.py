@@ -47,17 +47,39 @@ def package_versions() -> dict:
     return out
 
 
-def git_commit() -> str:
-    """HEAD's hash, with ``+dirty`` when tracked files differ from it; ``unknown`` outside git."""
+#: What makes the study's numbers: a change to a tracked file here marks a run's commit ``+dirty``.
+#: Notebooks count by their code cells only (a regenerated notebook differs from HEAD in its outputs).
+SOURCES = ("advai", "scripts", "notebooks", "pyproject.toml", "requirements.txt", "requirements-lock.txt", "Makefile")
+
+
+def _git(root, *args) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def _code_cells(notebook_json: str) -> list[str]:
+    cells = json.loads(notebook_json)["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def _code_changed(root: Path, path: str) -> bool:
+    """Whether the notebook ``path``'s code cells differ from HEAD's (an unreadable one does)."""
     try:
-        root = project_root()
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "advai"],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
-        return head + ("+dirty" if dirty else "")
+        return _code_cells((root / path).read_text()) != _code_cells(_git(root, "show", f"HEAD:{path}"))
+    except (OSError, ValueError, KeyError, subprocess.CalledProcessError):
+        return True
+
+
+def git_commit(root=None) -> str:
+    """HEAD's hash, with ``+dirty`` when a tracked file of :data:`SOURCES` differs from it
+    (staged or not; a notebook only by its code cells); ``unknown`` outside git."""
+    try:
+        root = Path(root) if root is not None else project_root()
+        head = _git(root, "rev-parse", "HEAD").strip()
+        changed = _git(root, "diff", "--name-only", "HEAD", "--", *SOURCES).split()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    dirty = any(not name.endswith(".ipynb") or _code_changed(root, name) for name in changed)
+    return head + ("+dirty" if dirty else "")
 
 
 def update_json(path, change: Callable[[dict], None]) -> None:
