@@ -75,7 +75,7 @@ def git_commit(root=None) -> str:
     try:
         root = Path(root) if root is not None else project_root()
         head = _git(root, "rev-parse", "HEAD").strip()
-        changed = _git(root, "diff", "--name-only", "HEAD", "--", *SOURCES).split()
+        changed = _git(root, "diff", "--name-only", "HEAD", "--", *SOURCES).splitlines()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     dirty = any(not name.endswith(".ipynb") or _code_changed(root, name) for name in changed)
