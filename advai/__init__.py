@@ -9,9 +9,12 @@ model), :mod:`advai.models` (autoencoders, GANs, the digit classifier), :mod:`ad
 figures, the batch driver), over a shared base: :mod:`advai.train` (the one training
 harness), :mod:`advai.layers`, :mod:`advai.data`, :mod:`advai.files`, :mod:`advai.checks`.
 """
-from .latent.interpolation import METHODS, interpolate
-from .latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai
-from .latent.priors import PRIORS, get_prior, sample_prior
+from . import numerics
+
+numerics.pin()  # before torch computes anything: the kernels read these variables once
+from .latent.interpolation import METHODS, interpolate  # noqa: E402
+from .latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai  # noqa: E402
+from .latent.priors import PRIORS, get_prior, sample_prior  # noqa: E402
 
 __all__ = ["interpolate", "METHODS", "get_prior", "sample_prior", "PRIORS", "fit_advai", "load_advai",
            "AdvAIInterpolator"]

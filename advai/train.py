@@ -39,8 +39,10 @@ run's device. The harness owns the rest:
   ``(step, state)``), so a measure can be traced along training after the fact, from the cache.
 
 The configuration a checkpoint is checked against is ``identity`` (what is trained, on which
-data), ``code``, ``train`` (optimizer settings), ``seed`` and ``steps``; only ``steps`` may
-differ (to continue a run for longer).
+data), ``code``, ``train`` (optimizer settings), ``seed``, ``steps`` and ``numerics`` (the
+floating-point environment and device it is computed under: :func:`advai.numerics.identity`, so
+a run made under another one is never read back); only ``steps`` may differ (to continue a run
+for longer). The device is ``device`` or, by default, ``$ADVAI_DEVICE`` (else the CPU).
 """
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import numerics
 from .checks import check_choice, check_positive_int
 from .files import read_torch_file, write_torch_file
 
@@ -70,11 +73,20 @@ _RUNS: list[dict] = []
 _TRAINED_HERE: set[str] = set()  # checkpoints this process (or its fit workers) trained: resume="once"
 
 
-def resolve_device(device: str = "auto") -> torch.device:
-    """``"auto"``: CUDA when available, else CPU; ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"``; any
-    other name, or a CUDA device this machine does not have, is a ``ValueError`` naming it."""
+def default_device() -> str:
+    """``$ADVAI_DEVICE`` (what the driver's ``--device`` and a notebook's ``device`` parameter set),
+    else ``"cpu"``: the device every fit uses unless its call names one."""
+    return os.environ.get("ADVAI_DEVICE") or "cpu"
+
+
+def resolve_device(device: str | None = None) -> torch.device:
+    """``None``: :func:`default_device`; ``"auto"``: CUDA when available, else CPU; ``"cpu"``,
+    ``"cuda"`` or ``"cuda:<index>"``; any other name, or a CUDA device this machine does not have,
+    is a ``ValueError`` naming it. A CUDA device gets PyTorch's deterministic settings
+    (deterministic algorithms, no cuDNN autotuning, cuBLAS's fixed workspace), set before it computes."""
+    device = default_device() if device is None else device
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
         raise ValueError(f"device={device!r} is not supported; allowed values: 'auto', 'cpu', 'cuda', 'cuda:<index>'")
     dev = torch.device(device)
@@ -82,6 +94,10 @@ def resolve_device(device: str = "auto") -> torch.device:
         raise ValueError(f"device={device!r} was requested but this machine has no such CUDA device "
                          f"(torch.cuda.is_available() is {torch.cuda.is_available()}, "
                          f"{torch.cuda.device_count()} device(s))")
+    if dev.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
     return dev
 
 
@@ -329,7 +345,7 @@ def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
 
 
 def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, code: tuple,
-        steps: int, seed: int = 0, device: str = "auto", checkpoint=None, cache=None, checkpoint_every: int = 500,
+        steps: int, seed: int = 0, device: str | None = None, checkpoint=None, cache=None, checkpoint_every: int = 500,
         resume: bool | str = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "",
         snapshot_every: int | None = None) -> Trainable:
     """Train the model ``build()`` makes for ``steps`` steps on ``batches()``; return it in eval mode.
@@ -349,11 +365,12 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     steps = check_positive_int("steps", steps)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     log_every = check_positive_int("log_every", log_every)
-    config = {**identity, "code": code_version(*code), "train": dict(train), "seed": int(seed), "steps": steps}
+    dev = resolve_device(device)
+    config = {**identity, "code": code_version(*code), "train": dict(train), "seed": int(seed), "steps": steps,
+              "numerics": numerics.identity(dev)}
     if snapshot_every is not None:
         config["snapshot_every"] = check_positive_int("snapshot_every", snapshot_every)
     path = Path(checkpoint) if checkpoint is not None else (Path(cache) / f"{run_name(config)}.pt" if cache else None)
-    dev = resolve_device(device)
     if path is not None:
         check_writable(path)
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):

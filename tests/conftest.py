@@ -1,4 +1,5 @@
 """Fixtures shared by the unit tests."""
+import advai  # noqa: F401  (first: pins the floating-point environment before torch computes)
 import pytest
 
 

@@ -36,13 +36,18 @@ def test_the_wheel_holds_every_module_and_each_imports_from_it(tmp_path):
     assert int(out.stdout) == len(modules) > 20
 
     prefix = tmp_path / "prefix"  # installed as pip installs it, console script included
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--quiet", "--prefix",
+    # --ignore-installed: without it pip uninstalls the project's own editable install first
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--ignore-installed",
+                    "--quiet", "--prefix",
                     str(prefix), str(wheel)], check=True, capture_output=True)
     (site_packages,) = prefix.glob("lib/python*/site-packages")
     out = subprocess.run([str(prefix / "bin" / "advai-study"), "--help"], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(site_packages), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
-    assert "--profile" in out.stdout and "--only" in out.stdout
+    assert "--profile" in out.stdout and "--only" in out.stdout and "--device" in out.stdout
+    where = subprocess.run([sys.executable, "-c", "import advai; print(advai.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert where.stdout.strip() == str(ROOT / "advai" / "__init__.py"), "the project's own install was disturbed"
 
 
 #: import name -> distribution name, where they differ

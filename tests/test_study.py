@@ -130,3 +130,17 @@ def test_learning_curve_budgets_are_snapshots_of_one_run(profile):
     assert all(b % snapshot_every(P) == 0 for b in budgets)
     if profile != "quick":
         assert budgets[-1] >= 10 * budgets[0] and len(budgets) >= 4
+
+
+def test_a_device_this_machine_lacks_is_refused_by_the_driver_and_setup(monkeypatch):
+    import torch
+
+    from advai.study import setup
+    from advai.study.driver import main
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(SystemExit, match="--device cuda: device='cuda' was requested but this machine has no such"):
+        main(["--device", "cuda", "--only", "01"])
+    with pytest.raises(ValueError, match="device='cuda:0'"):
+        setup("01_distribution_mismatch", "quick", device="cuda:0")

@@ -229,3 +229,36 @@ def test_progress_in_a_log_is_a_line_per_tenth_without_carriage_returns(capsys, 
     monkeypatch.setenv("ADVAI_PROGRESS", "off")
     fit_advai("gaussian", 2, steps=20, seed=0, progress=True, **ADVAI)
     assert capsys.readouterr().err == ""
+
+
+def test_a_checkpoint_made_under_another_numeric_environment_is_refused_and_the_cache_retrains(tmp_path, monkeypatch):
+    ckpt = tmp_path / "ae.pt"
+    fit_model("ae", IMAGES, latent=4, steps=2, checkpoint=ckpt, progress=False)
+    fit_model("ae", IMAGES, latent=4, steps=2, cache=tmp_path / "cache", progress=False)
+    monkeypatch.setenv("ADVAI_NUMERICS", "native")  # the run's identity now says so
+    with pytest.raises(ValueError, match=r"ae\.pt was made with other settings.*numerics: "):
+        fit_model("ae", IMAGES, latent=4, steps=2, checkpoint=ckpt, progress=False)
+    calls = []
+    fit_model("ae", IMAGES, latent=4, steps=2, cache=tmp_path / "cache", progress=False,
+              callback=lambda s, log: calls.append(s))
+    assert calls == [1, 2] and len(list((tmp_path / "cache").glob("*.pt"))) == 2
+
+
+def test_the_default_device_is_the_cpu_or_advai_device(monkeypatch):
+    monkeypatch.delenv("ADVAI_DEVICE", raising=False)
+    assert harness.default_device() == "cpu" and harness.resolve_device().type == "cpu"
+    model = fit_advai("gaussian", 2, steps=2, progress=False, **ADVAI)
+    assert model.meta["numerics"]["device"] == "cpu"
+    monkeypatch.setenv("ADVAI_DEVICE", "cuda")
+    if not torch.cuda.is_available():  # every fit follows the variable: here, a clear refusal before training
+        with pytest.raises(ValueError, match=r"device='cuda' was requested but this machine has no such CUDA device"):
+            fit_model("ae", IMAGES, latent=4, steps=2, progress=False)
+
+
+def test_no_fit_function_hard_codes_a_device():
+    import inspect
+
+    from advai.latent.authors_toy import fit_authors_toy
+
+    for f in (harness.fit, fit_advai, fit_model, fit_classifier, fit_authors_toy):
+        assert inspect.signature(f).parameters["device"].default is None, f.__name__

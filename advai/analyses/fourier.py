@@ -70,4 +70,4 @@ def fit_fourier(sampler: str, dim: int = 2, sigma: float = 2.0, features: int = 
                           hparams, {"fourier": {"sigma": float(sigma), "features": int(features)}}, draws=2,
                           code=(FourierAdvAITraining, FourierCorrection, fit_fourier),
                           desc=f"AdvAI {{name}} Fourier sigma={sigma:g}", steps=steps, seed=seed, cache=cache,
-                          resume=resume, progress=progress, device="cpu")
+                          resume=resume, progress=progress)

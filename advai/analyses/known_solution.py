@@ -154,7 +154,7 @@ def fit_snap(steps: int = 3000, seed: int = 0, cache=None, resume: bool = True, 
     return fit_correction(lambda cfg, hp: SnapRegression(cfg, hp, prior), prior, 2, "joint", {**hparams, **train},
                           {"kind": "advai-snap"}, draws=2, code=(SnapRegression, fit_snap),
                           desc=f"R fitted to the {prior} snap", train=train, steps=steps, seed=seed, cache=cache,
-                          resume=resume, progress=progress, device="cpu")
+                          resume=resume, progress=progress)
 
 
 class _FromSnap:
@@ -206,4 +206,4 @@ def fit_from_snap(objective: str = "adversarial", steps: int = 3000, snap_steps:
     identity = {"objective": objective, "start": {"snap_steps": int(snap_steps), "train": train}}
     return fit_correction(build, prior, 2, "joint", hparams, identity, draws,
                           code=(AdvAIFromSnap, OracleFromSnap, fit_from_snap), desc=f"{objective} from the snap",
-                          steps=steps, seed=seed, cache=cache, resume=resume, progress=progress, device="cpu")
+                          steps=steps, seed=seed, cache=cache, resume=resume, progress=progress)

@@ -150,7 +150,7 @@ def fit_correction(training: Callable[[], Trainable], sampler, dim: int | None, 
 
 
 def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: int = 3000, seed: int = 0,
-              device: str = "auto", checkpoint=None, checkpoint_every: int = 500, resume: bool = True,
+              device: str | None = None, checkpoint=None, checkpoint_every: int = 500, resume: bool = True,
               progress: bool = True, log_every: int = 10, callback=None, cache=None, name: str | None = None,
               objective: str = "adversarial", snapshot_every: int | None = None, **hparams) -> AdvAIInterpolator:
     """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``); return the interpolator.

@@ -175,7 +175,7 @@ def tf_epsilon(optimizer: torch.optim.Adam) -> None:
 
 def fit_authors_toy(sampler, dim: int | None = None, steps: int = PAPER_STEPS, seed: int = 0, cache=None,
                     checkpoint=None, checkpoint_every: int = 4096, resume: bool | str = True, progress: bool = True,
-                    snapshot_every: int | None = None, device: str = "cpu", name: str | None = None,
+                    snapshot_every: int | None = None, device: str | None = None, name: str | None = None,
                     callback=None, **hparams) -> AdvAIInterpolator:
     """Train AdvAI on ``sampler`` (a prior name or a callable ``n -> [n, dim]``) with the authors'
     toy loop (module docstring) for ``steps`` steps (default their 262,144); ``hparams`` override

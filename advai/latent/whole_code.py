@@ -116,5 +116,5 @@ def fit_whole_code(dim: int, steps: int, train: dict, seed: int = 0, cache=None,
     hp = {k: train[k] for k in ("batch_size", "lr", "beta1")}
     return fit(lambda: WholeCodeWarmup(dim, **cfg), lambda: (torch.randn(batch, dim),),
                {"kind": "whole-code-warmup", "dim": int(dim), "sizes": cfg}, hp, code=(WholeCodeWarmup,),
-               steps=steps, seed=seed, device="cpu", cache=cache, resume=resume, progress=progress,
+               steps=steps, seed=seed, cache=cache, resume=resume, progress=progress,
                desc=f"AdvAI-AE R warm-up d={dim}")

@@ -126,6 +126,6 @@ class AdvAIAEFactorized(AdvAIAE):
     def prepare(self, seed: int, cache, resume: bool, progress: bool) -> None:
         """Warm up the factorized R (and D_R) with :func:`advai.fit_advai` (Gaussian prior in d dimensions)."""
         fit = fit_advai("gaussian", dim=self.latent, mode="factorized", steps=int(self.w["warmup_steps"]),
-                        seed=seed, device="cpu", cache=cache, resume=resume, progress=progress, **self._fit_settings())
+                        seed=seed, cache=cache, resume=resume, progress=progress, **self._fit_settings())
         self.correction.load_state_dict(fit.correction.state_dict())
         self.warmup_history = fit.history

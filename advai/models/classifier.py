@@ -56,7 +56,7 @@ class DigitClassifier(Trainable):
         return float((self.probabilities(x).argmax(1) == y).float().mean())
 
 
-def fit_classifier(dataset, steps: int = 1500, seed: int = 0, device: str = "auto", cache=None, resume: bool = True,
+def fit_classifier(dataset, steps: int = 1500, seed: int = 0, device: str | None = None, cache=None, resume: bool = True,
                    progress: bool = True, **kw) -> DigitClassifier:
     """Train (or, with ``cache``, read back) a classifier on ``dataset``'s training split (padded to 32x32).
 

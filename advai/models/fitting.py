@@ -49,7 +49,7 @@ def _as_images(images, value_range=(0.0, 1.0)) -> torch.Tensor:
     return images
 
 
-def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 0, device: str = "auto",
+def fit_model(name: str, data, latent: int = 32, steps: int = 2000, seed: int = 0, device: str | None = None,
               checkpoint=None, cache=None, checkpoint_every: int = 500, resume: bool = True, progress: bool = True,
               log_every: int = 25, callback=None, train: dict | None = None, value_range=None,
               snapshot_every: int | None = None, **weights):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 
 from ..files import cache_dir
+from ..train import resolve_device
 from . import plotting, profiles
 from .outputs import Run
 
@@ -31,7 +32,7 @@ class Study:
     cached: dict
 
 
-def setup(notebook: str, profile: str | None = None, seed: int = 0, figures_dir=None) -> Study:
+def setup(notebook: str, profile: str | None = None, seed: int = 0, figures_dir=None, device: str | None = None) -> Study:
     """Settings, output folder, plotting style and cache policy for one notebook run.
 
     ``profile``: ``None`` reads ``$ADVAI_PROFILE`` (default ``paper``). Trained models are cached
@@ -39,8 +40,13 @@ def setup(notebook: str, profile: str | None = None, seed: int = 0, figures_dir=
     ``make figures ARGS=--recompute`` sets): then each run is retrained once in the notebook's
     kernel and read back when a later cell asks for it again (``resume="once"``, so a recompute
     does the work of an empty cache, no more); this is the one place that setting is read.
+    ``device``: ``None`` keeps ``$ADVAI_DEVICE`` (default ``cpu``); a name (``cpu``, ``cuda``,
+    ``cuda:1``) is checked and set there, so every fit the notebook makes trains on it.
     Torch uses at most two threads, as on the study's reference machine.
     """
+    if device is not None:
+        resolve_device(device)  # a ValueError names a device this machine lacks
+        os.environ["ADVAI_DEVICE"] = device
     P = profiles.resolve(notebook, profile)
     run = Run(notebook, P["profile"], seed, params=P, out_dir=figures_dir)
     plotting.style()

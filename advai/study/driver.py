@@ -1,6 +1,6 @@
 """The batch command: run every notebook in order through papermill.
 
-    python -m advai.study [--profile paper|quick] [--seed 0] [--only 01,02] [--recompute]
+    python -m advai.study [--profile paper|quick] [--seed 0] [--only 01,02] [--recompute] [--device cpu]
 
 The default run (profile ``paper``, seed 0) is the study itself: executed notebooks
 replace the committed tutorials in ``notebooks/`` (cleaned of timings and progress noise)
@@ -11,7 +11,9 @@ go to ``build/`` too). ``--recompute`` retrains every model instead of reading i
 the run cache, once per notebook (a later cell that asks for the same run reads back what the
 notebook trained: ``resume="once"``). Each notebook's wall time is recorded in ``<figures>/timings.json``, and the
 models it trained or read back are printed and counted there; ``<figures>/timings.md`` tabulates
-the last wall time of each notebook. After a committed run the README's quoted results are
+the last wall time of each notebook. ``--device cuda`` trains every model on the GPU (the
+notebooks' ``device`` parameter, through ``$ADVAI_DEVICE``); the device is part of each run's
+identity, so CPU and GPU runs never share a cache entry. After a committed run the README's quoted results are
 refreshed from the figures folder (:mod:`advai.study.readme`).
 
 Each notebook writes into a staging folder of its own run (``build/run-<profile>-seed<seed>-*/``,
@@ -35,6 +37,7 @@ import nbformat
 import papermill as pm
 
 from ..files import atomic_path, project_root
+from ..train import resolve_device
 from . import readme
 from .outputs import record_timings, timings_markdown, update_json
 from .profiles import PROFILE_NAMES
@@ -124,7 +127,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", help="comma-separated notebook prefixes, e.g. 01,02")
     ap.add_argument("--recompute", action="store_true", help="retrain cached models (each once per notebook) instead of reusing them")
+    ap.add_argument("--device", help="cpu (default), cuda or cuda:<index>: where every model trains")
     args = ap.parse_args(argv)
+    if args.device is not None:
+        try:
+            resolve_device(args.device)
+        except ValueError as exc:
+            raise SystemExit(f"--device {args.device}: {exc}") from exc
 
     root, folder = project_root(), notebooks_dir()
     base = root / "build" / f"{args.profile}-seed{args.seed}"
@@ -134,6 +143,9 @@ def main(argv=None) -> int:
     params = {} if args.profile == "paper" and args.seed == 0 else {"profile": args.profile, "seed": args.seed}
     env = {k: v for k, v in os.environ.items() if k != "ADVAI_PROFILE"}
     env.setdefault("ADVAI_PROGRESS", "log")  # progress in the kernels' logs: a line per 10%, no bars
+    if args.device is not None:
+        env["ADVAI_DEVICE"] = args.device  # read by every fit in the kernels (advai.train.default_device)
+        params["device"] = args.device
     if args.recompute:
         env["ADVAI_RECOMPUTE"] = "1"  # read once, by advai.study.setup in each notebook's kernel
     os.environ.clear()

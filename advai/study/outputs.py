@@ -30,6 +30,7 @@ from typing import Callable
 
 from filelock import FileLock
 
+from .. import numerics
 from ..files import atomic_path, figures_dir, project_root
 from ..train import runs_used
 from . import plotting
@@ -136,11 +137,12 @@ class Run:
         self.out = figures_dir(out_dir)
         self._versions = package_versions()
         self._commit = git_commit()
+        self._numerics = numerics.describe()
         self._runs_before = len(runs_used())
 
     def _record(self, files):
         entry = {"notebook": self.notebook, "profile": self.profile, "seed": self.seed, "parameters": self.params,
-                 "packages": self._versions, "commit": self._commit, "models": runs_used()[self._runs_before:]}
+                 "packages": self._versions, "commit": self._commit, "numerics": self._numerics, "models": runs_used()[self._runs_before:]}
         update_json(self.out / "manifest.json", lambda entries: entries.update({Path(f).name: entry for f in files}))
 
     def savefig(self, fig, name: str, dpi: int = plotting.SAVE_DPI):
