@@ -252,7 +252,7 @@ def code_version(*objects) -> str:
 def runs_used() -> list[dict]:
     """Every run :func:`fit` trained or read back in this process, in order: its :func:`run_name`
     and what happened (``trained``, ``resumed at step k``, ``read back``)."""
-    return [dict(r) for r in _RUNS]
+    return [{"run": r["run"], "status": r["status"]} for r in _RUNS]
 
 
 def progress_mode() -> str:
@@ -315,9 +315,19 @@ def reuses_checkpoint(path: Path | None, resume) -> bool:
 
 
 def mark_trained_here(path) -> None:
-    """Record that the run at ``path`` was trained in this process (or for it, by a worker that
-    :func:`advai.study.parallel.fit_advai_parallel` started): ``resume="once"`` reads it back."""
+    """Record that the run at ``path`` was trained in this process: ``resume="once"`` reads it back."""
     _TRAINED_HERE.add(str(Path(path).resolve()))
+
+
+def adopt_last_run(status: str) -> None:
+    """The run this process just read back was made by a worker for it
+    (:func:`advai.study.parallel.run_fits`): record what the worker did (``status``) instead of
+    ``read back``, and, when the worker trained it, treat it as trained here (``resume="once"``)."""
+    if not _RUNS:
+        raise ValueError("adopt_last_run: this process has read back no run")
+    _RUNS[-1]["status"] = status
+    if status != "read back" and _RUNS[-1].get("path"):
+        mark_trained_here(_RUNS[-1]["path"])
 
 
 def read_checkpoint(path, config: dict, steps: int) -> dict:
@@ -434,7 +444,7 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     model.eval().requires_grad_(False)
     model.history, model.fit_seconds, model.fit_config = state["history"], state["seconds"], config
     model.snapshots = state["snapshots"]
-    _RUNS.append({"run": run_name(config), "status": status})
+    _RUNS.append({"run": run_name(config), "status": status, "path": str(path) if path is not None else None})
     if path is not None and status != "read back":
         mark_trained_here(path)
     return model

@@ -43,7 +43,7 @@ from advai.study import long_report, plotting
 from advai.study.long_runs import (NOTEBOOK2_SAMPLES, VARIANTS, at, batch_size, fit_long, long_jobs, notebook2_step, score, trace,
                                    variants)
 from advai.study.outputs import Run
-from advai.study.parallel import fit_advai_parallel
+from advai.study.parallel import run_fits
 from advai.study.profiles import HELD_OUT, LONG_PROFILES
 
 NAME = "scripts/advai_long.py"
@@ -87,8 +87,8 @@ def main():
     t0 = time.perf_counter()
 
     jobs = long_jobs(L)
-    fitted = fit_advai_parallel({"/".join(map(str, k)): kw for k, kw in jobs.items()}, cache=cache_dir(),
-                                workers=args.workers, fit=fit_long)
+    fitted = run_fits({"/".join(map(str, k)): kw for k, kw in jobs.items()}, cache=cache_dir(),
+                      workers=args.workers, fit=fit_long)
     if args.train_only:
         print(f"{len(jobs)} fits in the cache after {time.perf_counter() - t0:.0f} s")
         return

@@ -24,7 +24,7 @@ the goal. It writes, into ``figures/`` with manifest entries of profile ``fit-se
   pass at n = 1,000 on at least half the evaluation seeds, for the energy permutation test and
   for the classifier test, "n/a" for the latter where it does not reject LineIntp on every seed).
 
-Fits train two at a time, one torch thread each (:func:`advai.study.parallel.fit_advai_parallel`),
+Fits train two at a time, one torch thread each (:func:`advai.study.parallel.run_fits`),
 into the run cache (``runs/``), so an interrupted run resumes. About 20 minutes on 2 CPU cores
 (9 with the fits cached); the wall time goes to ``figures/timings.json`` under
 ``scripts/fit_seed_spread.py`` and the README's quoted tables are refreshed.
@@ -40,7 +40,7 @@ from advai.files import cache_dir
 from advai.study import profiles
 from advai.study.outputs import Run
 from advai.study.fit_seeds import MEASURES, evaluation_seeds, fit_jobs, goals, score
-from advai.study.parallel import fit_advai_parallel
+from advai.study.parallel import run_fits
 
 NAME = "scripts/fit_seed_spread.py"
 
@@ -62,7 +62,7 @@ def main():
     t0 = time.perf_counter()
 
     jobs = fit_jobs(P, keys, args.fit_seeds)
-    models = fit_advai_parallel(jobs, cache=cache_dir())
+    models = run_fits(jobs, cache=cache_dir())
     rows = []
     for key in keys:
         prior, dim = profiles.ADVAI_FITS[key][:2]

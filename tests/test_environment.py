@@ -34,4 +34,4 @@ def test_lock_agrees_with_direct_pins():
     lock = pins((ROOT / "requirements-lock.txt").read_text().splitlines())
     for name, version in req.items():
         assert lock.get(name) == version, f"{name}: requirements.txt {version} vs lock {lock.get(name)}"
-    assert req["torch"] == "2.13.0"
+    assert req["torch"] == "2.13.0+cpu"  # the CPU build, named explicitly

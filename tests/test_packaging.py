@@ -66,6 +66,7 @@ def test_pyproject_declares_every_package_that_advai_imports():
                 imported.add(node.module.split(".")[0])
     third_party = {DISTRIBUTIONS.get(n, n) for n in imported - set(sys.stdlib_module_names) - {"advai"}}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {d.split("=")[0].split("<")[0].split(">")[0].strip() for d in project["dependencies"]}
+    declared = {d.split("=")[0].split("<")[0].split(">")[0].strip()
+                for d in project["dependencies"] + project["optional-dependencies"]["cluster"]}
     assert third_party and third_party <= declared, sorted(third_party - declared)
     assert project["scripts"]["advai-study"] == "advai.study.driver:main"

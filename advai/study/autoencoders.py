@@ -1,14 +1,18 @@
 """Notebook 3's runs in one place, so that notebook 4 finds the same cached models.
 
 :func:`fit_autoencoder` trains (or reads back) one autoencoder with notebook 3's profile
-settings; :func:`snapshot_every` is the step between the snapshots its learning curves read.
+settings; :func:`fit_autoencoders` trains a batch of them side by side through the study's
+executor (:func:`advai.study.parallel.run_fits`); :func:`snapshot_every` is the step between the
+snapshots its learning curves read.
 """
 from __future__ import annotations
 
 import math
-from functools import reduce
+from functools import lru_cache, reduce
 
+from .. import data
 from ..models import fit_model
+from .parallel import run_fits
 
 
 def snapshot_every(P: dict) -> int:
@@ -22,3 +26,31 @@ def fit_autoencoder(name: str, dataset, seed: int, P: dict, cached: dict):
     extra = {"warmup_steps": P["warmup_steps"]} if name.startswith("advai_ae") else {}
     return fit_model(name, dataset, latent=P["latent"], steps=P["steps"], seed=seed,
                      snapshot_every=snapshot_every(P), **cached, **extra)
+
+
+def data_options(P: dict) -> dict:
+    """How notebook 3 loads each of its data sets by name (:func:`advai.data.load`'s options)."""
+    return {"mnist5k": {"split_seed": 0}, "lines": {"split_seed": 0, "n_lines": P["n_lines"]}}
+
+
+@lru_cache(maxsize=4)
+def _load(dataset: str, options: tuple):
+    return data.load(dataset, **dict(options))
+
+
+def fit_autoencoder_job(name: str, dataset: str, seed: int, P: dict, cache=None, resume=True, progress=True):
+    """:func:`fit_autoencoder` of model ``name`` on the data set loaded by name (once per worker
+    process), as a job that a worker process can run."""
+    ds = _load(dataset, tuple(sorted(data_options(P)[dataset].items())))
+    return fit_autoencoder(name, ds, seed, P, {"cache": cache, "resume": resume, "progress": progress})
+
+
+def fit_autoencoders(jobs, P: dict, cached: dict) -> dict:
+    """``{(data set name, model, seed): model}`` for ``jobs``, a list of ``(dataset, model, seed)``:
+    trained side by side in ``P["fit_workers"]`` worker processes (one per core when ``None``; one
+    thread each: the same weights as in turn, since the numerics are pinned), then read back from
+    the cache in this process."""
+    sets = {ds.name: ds for ds, _, _ in jobs}
+    run_fits({f"{ds.name} {name} seed {s}": dict(name=name, dataset=ds.name, seed=s, P=P) for ds, name, s in jobs},
+             fit=fit_autoencoder_job, workers=P.get("fit_workers"), **cached)
+    return {(ds.name, name, s): fit_autoencoder(name, sets[ds.name], s, P, cached) for ds, name, s in jobs}

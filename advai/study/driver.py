@@ -1,6 +1,7 @@
 """The batch command: run every notebook in order through papermill.
 
     python -m advai.study [--profile paper|quick] [--seed 0] [--only 01,02] [--recompute] [--device cpu]
+                          [--scheduler tcp://host:8786]
 
 The default run (profile ``paper``, seed 0) is the study itself: executed notebooks
 replace the committed tutorials in ``notebooks/`` (cleaned of timings and progress noise)
@@ -13,7 +14,8 @@ notebook trained: ``resume="once"``). Each notebook's wall time is recorded in `
 models it trained or read back are printed and counted there; ``<figures>/timings.md`` tabulates
 the last wall time of each notebook. ``--device cuda`` trains every model on the GPU (the
 notebooks' ``device`` parameter, through ``$ADVAI_DEVICE``); the device is part of each run's
-identity, so CPU and GPU runs never share a cache entry. After a committed run the README's quoted results are
+identity, so CPU and GPU runs never share a cache entry. ``--scheduler tcp://host:8786`` sends
+the notebooks' batches of fits to a Dask cluster (its workers must see the run cache). After a committed run the README's quoted results are
 refreshed from the figures folder (:mod:`advai.study.readme`).
 
 Each notebook writes into a staging folder of its own run (``build/run-<profile>-seed<seed>-*/``,
@@ -128,6 +130,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", help="comma-separated notebook prefixes, e.g. 01,02")
     ap.add_argument("--recompute", action="store_true", help="retrain cached models (each once per notebook) instead of reusing them")
     ap.add_argument("--device", help="cpu (default), cuda or cuda:<index>: where every model trains")
+    ap.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786) for the batches of fits; "
+                                        "default: a local process pool")
     args = ap.parse_args(argv)
     if args.device is not None:
         try:
@@ -146,6 +150,8 @@ def main(argv=None) -> int:
     if args.device is not None:
         env["ADVAI_DEVICE"] = args.device  # read by every fit in the kernels (advai.train.default_device)
         params["device"] = args.device
+    if args.scheduler is not None:
+        env["ADVAI_SCHEDULER"] = args.scheduler  # read by advai.study.parallel.run_fits in the kernels
     if args.recompute:
         env["ADVAI_RECOMPUTE"] = "1"  # read once, by advai.study.setup in each notebook's kernel
     os.environ.clear()

@@ -1,78 +1,113 @@
-"""Several AdvAI fits at once: one process per core, one torch thread each.
+"""The study's one executor for batches of independent fits: a local process pool, or a Dask cluster.
 
-A 2-D AdvAI fit is a stream of small matrix products (batches of 256 through 3x100 networks)
-that a second thread barely speeds up: measured on this project's 2-core machine, 1,500 steps
-of the nine-disc headline fit take 12.0 s with two threads and 12.9 s with one, so two fits
-side by side, one thread each, do in 13 s what takes 24 s one after the other.
-:func:`fit_advai_parallel` trains a batch of :func:`advai.fit_advai` calls that way, each into
-the cache, and returns the interpolators read back from it.
+A fit is a stream of small matrix products that a second thread barely speeds up (measured on
+this project's 2-core machine: 1,500 steps of the nine-disc headline fit take 12.0 s with two
+threads and 12.9 s with one), so fits run side by side, one process and one torch thread each.
+:func:`run_fits` trains a batch of calls of one module-level fit function (:func:`advai.fit_advai`,
+:func:`advai.study.autoencoders.fit_autoencoder_job`, :func:`advai.study.long_runs.fit_long`) that way, each into the run
+cache, and returns the models read back from it.
 
-The numbers of a fit depend on how many threads computed it (floating-point sums in another
-order); fits made here always use one thread, so they do not depend on the machine's core
-count. The oracle fits (kernel sums that do use both threads) are better left in-process.
+Where they run: ``scheduler=None`` (and ``$ADVAI_SCHEDULER`` unset) is a local pool of spawned
+processes, one per core; a scheduler address (``tcp://host:8786``) or a ``distributed`` cluster
+or client object sends them to Dask's distributed scheduler, whose workers can be a Slurm or PBS
+allocation (dask-jobqueue). Workers must see the same cache folder (a shared file system).
+
+The numbers do not depend on where a fit ran: under the pinned floating-point environment
+(:mod:`advai.numerics`) a fit's weights are the same at any thread count, and each run's
+identity holds that environment and the device, so a worker that computed under another one
+writes a run this process does not find (and retrains) instead of one it reads back silently.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from pathlib import Path
 
 import torch
 
 from .. import train
-from ..latent.advai_fit import AdvAIInterpolator, fit_advai
+from ..latent.advai_fit import fit_advai
 
 
 def _fit_in_worker(fit, kwargs: dict) -> str:
-    """One fit in a worker process with one torch thread; returns what the harness did."""
+    """One fit in a worker, one torch thread; returns what the harness did (trained, read back...)."""
     torch.set_num_threads(1)
     fit(progress=False, **kwargs)
     return train.runs_used()[-1]["status"]
 
 
-def fit_advai_parallel(jobs: dict, cache, resume: bool = True, workers: int | None = None,
-                       progress: bool = True, fit=fit_advai) -> dict[str, AdvAIInterpolator]:
-    """``{key: fit(**jobs[key], cache=cache, resume=resume)}``, ``workers`` fits at a time.
-
-    ``fit``: :func:`advai.fit_advai` (default) or another module-level fit function with the same
-    ``cache``, ``resume`` and ``progress`` arguments (:func:`advai.study.long_runs.fit_long`).
-
-    ``jobs`` maps a label to the keyword arguments of one ``fit`` call (a prior
-    name as ``sampler``: callables do not cross process boundaries); ``cache`` is required, the
-    fits reach the caller through it. ``workers``: default the machine's core count, at most
-    the number of jobs; a job already in the cache (and ``resume``) is read back, not retrained.
-    Each run is recorded (:func:`advai.train.runs_used`) with what its worker did: ``trained``
-    or ``read back``. ``progress``: one line per finished fit on stderr (unless ``$ADVAI_PROGRESS``
-    is ``off``). From a script, call it under ``if __name__ == "__main__":`` (workers are spawned).
-    """
+def _check_jobs(jobs: dict, cache) -> None:
     if cache is None:
-        raise ValueError("fit_advai_parallel needs a cache folder: the fits reach the caller through it")
+        raise ValueError("run_fits needs a cache folder: the fits reach the caller through it")
     for key, kw in jobs.items():
-        if not isinstance(kw.get("sampler"), str) or {"cache", "resume", "progress"} & set(kw):
-            raise ValueError(f"job {key!r}: give a prior name as sampler, and no cache, resume or progress")
+        if {"cache", "resume", "progress"} & set(kw):
+            raise ValueError(f"job {key!r}: give no cache, resume or progress (run_fits sets them)")
+        try:
+            pickle.dumps(kw)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ValueError(f"job {key!r} cannot be sent to a worker process ({exc}); give a prior or "
+                             "data set by name, not a function or object made here") from exc
+
+
+def _local(fit, jobs: dict, common: dict, workers: int):
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a Jupyter kernel
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        running = {pool.submit(_fit_in_worker, fit, dict(kw, **common)): key for key, kw in jobs.items()}
+        for future in as_completed(running):
+            yield running[future], future.result()
+
+
+def _dask(fit, jobs: dict, common: dict, scheduler):
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as exc:
+        raise ValueError("a Dask scheduler needs the cluster extra: pip install 'advai[cluster]'") from exc
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        running = {client.submit(_fit_in_worker, fit, dict(kw, **common), pure=False): key for key, kw in jobs.items()}
+        for future in dask_completed(running):
+            yield running[future], future.result()
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int | None = None,
+             scheduler=None, progress: bool = True) -> dict:
+    """``{key: fit(**jobs[key], cache=cache, resume=resume)}``, trained side by side, read back here.
+
+    ``fit``: a module-level fit function with ``cache``, ``resume`` and ``progress`` arguments;
+    ``jobs`` maps a label to the keyword arguments of one call, which must be picklable (a prior
+    or data set by name); ``cache`` is required, the fits reach the caller through it.
+    ``scheduler``: ``None`` reads ``$ADVAI_SCHEDULER``; unset, a local pool of ``workers``
+    processes (default the machine's core count, at most the number of jobs; one worker runs the
+    fits in this process, one thread each); else a Dask scheduler address, cluster or client.
+    A job already in the cache (and ``resume``) is read back, not retrained. Each run is recorded
+    (:func:`advai.train.runs_used`) with what its worker did: ``trained`` or ``read back``.
+    ``progress``: one line per finished fit on stderr (unless ``$ADVAI_PROGRESS`` is ``off``).
+    From a script, call it under ``if __name__ == "__main__":`` (local workers are spawned).
+    """
+    _check_jobs(jobs, cache)
+    scheduler = scheduler if scheduler is not None else os.environ.get("ADVAI_SCHEDULER") or None
     workers = min(len(jobs), int(workers or os.cpu_count() or 1))
-    if workers == 1:  # in this process, with the workers' single thread, so the numbers are the same
+    if scheduler is None and workers <= 1:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
             return {key: fit(cache=cache, resume=resume, progress=progress, **kw) for key, kw in jobs.items()}
         finally:
             torch.set_num_threads(threads)
+    common = {"cache": cache, "resume": resume}
+    done = _local(fit, jobs, common, workers) if scheduler is None else _dask(fit, jobs, common, scheduler)
     status = {}
-    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a Jupyter kernel
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        running = {pool.submit(_fit_in_worker, fit, dict(kw, cache=cache, resume=resume)): key for key, kw in jobs.items()}
-        for done, future in enumerate(as_completed(running), 1):
-            key = running[future]
-            status[key] = future.result()
-            if progress and train.progress_mode() != "off":
-                print(f"[advai] fit {done}/{len(jobs)} {status[key]}: {key}", file=sys.stderr, flush=True)
+    for key, status[key] in done:
+        if progress and train.progress_mode() != "off":
+            print(f"[advai] fit {len(status)}/{len(jobs)} {status[key]}: {key}", file=sys.stderr, flush=True)
     models = {}
     for key, kw in jobs.items():
         models[key] = fit(cache=cache, resume=True, progress=False, **kw)
-        train._RUNS[-1]["status"] = status[key]  # what the worker did; this process only read it back
-        if status[key] != "read back":  # trained for this process: resume="once" reads it back from now on
-            train.mark_trained_here(Path(cache) / f"{train._RUNS[-1]['run']}.pt")
+        train.adopt_last_run(status[key])
     return models
+
