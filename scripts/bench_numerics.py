@@ -28,7 +28,7 @@ def run(script: str, mode: str, steps: int) -> str:
 
 def measures(out: str) -> dict:
     """``{label: value}``: seconds of each AdvAI fit, images/s of each autoencoder."""
-    fits = {f"AdvAI {m.group(1).strip()} (s)": float(m.group(2))
+    fits = {f"AdvAI {' '.join(m.group(1).split())} (s)": float(m.group(2))
             for m in re.finditer(r"^(\w+\s+d=\d+\s+\w+)\s+\d+ steps:\s+([\d.]+) s", out, re.M)}
     aes = {f"{m.group(1).strip()} (images/s)": float(m.group(2))
            for m in re.finditer(r"^(\S+)\s+(\d+) training images/s", out, re.M)}

@@ -81,3 +81,15 @@ def test_identity_names_device_and_threads_only_when_native(monkeypatch):
 def test_describe_reports_the_machine():
     d = numerics.describe()
     assert d["mode"] == "pinned" and d["MKL_CBWR"] == "AVX2,STRICT" and d["threads"] >= 1 and d["cpu"]
+
+
+def test_the_numerics_benchmark_reads_both_benchmarks_lines():
+    from scripts_under_test import load_script
+
+    out = ("machine: x86_64 Linux, device: CPU (2 threads), torch 2.13.0+cpu\n"
+           "gaussian  d=2   factorized 3000 steps:   31.7 s,     95 steps/s | AdvAI/LineIntp 0.1\n"
+           "gaussian  d=64  factorized 3000 steps:   38.2 s,     79 steps/s | AdvAI/LineIntp 0.2\n"
+           "AE            2845 training images/s\nAdvAI-AE       558 training images/s\n")
+    got = load_script("bench_numerics").measures(out)
+    assert got == {"AdvAI gaussian d=2 factorized (s)": 31.7, "AdvAI gaussian d=64 factorized (s)": 38.2,
+                   "AE (images/s)": 2845.0, "AdvAI-AE (images/s)": 558.0}

@@ -47,7 +47,7 @@ def test_a_dask_cluster_gives_the_fits_of_the_local_pool_and_of_notebook_3_in_tu
     from advai.study.autoencoders import fit_autoencoder, fit_autoencoders
 
     local = run_fits(JOBS, tmp_path / "pool", workers=1, progress=False)  # equal to 2 workers: the test above
-    P = dict(profiles.resolve("03_advai_autoencoder", "quick"), fit_workers=2)
+    P = dict(profiles.resolve("03_advai_autoencoder", "quick"), fit_threads=1)
     mnist = data.load("mnist5k", split_seed=0)
     ae_jobs = [(mnist, "ae", 0), (mnist, "acai", 1)]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,

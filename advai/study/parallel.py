@@ -1,8 +1,10 @@
 """The study's one executor for batches of independent fits: a local process pool, or a Dask cluster.
 
-A fit is a stream of small matrix products that a second thread barely speeds up (measured on
-this project's 2-core machine: 1,500 steps of the nine-disc headline fit take 12.0 s with two
-threads and 12.9 s with one), so fits run side by side, one process and one torch thread each.
+An AdvAI fit is a stream of small matrix products that a second thread barely speeds up (measured
+on this project's 2-core machine: 1,500 steps of the nine-disc headline fit take 12.0 s with two
+threads and 12.9 s with one), so those fits run side by side, one process and one torch thread
+each; notebook 3's convolutional autoencoders do gain from a second thread (two one-thread
+workers trained its MNIST half no faster than one two-thread process did), so they run with two.
 :func:`run_fits` trains a batch of calls of one module-level fit function (:func:`advai.fit_advai`,
 :func:`advai.study.autoencoders.fit_autoencoder_job`, :func:`advai.study.long_runs.fit_long`) that way, each into the run
 cache, and returns the models read back from it.
@@ -31,9 +33,9 @@ from .. import train
 from ..latent.advai_fit import fit_advai
 
 
-def _fit_in_worker(fit, kwargs: dict) -> str:
-    """One fit in a worker, one torch thread; returns what the harness did (trained, read back...)."""
-    torch.set_num_threads(1)
+def _fit_in_worker(fit, kwargs: dict, threads: int = 1) -> str:
+    """One fit in a worker with ``threads`` torch threads; returns what the harness did (trained, read back...)."""
+    torch.set_num_threads(threads)
     fit(progress=False, **kwargs)
     return train.runs_used()[-1]["status"]
 
@@ -51,22 +53,22 @@ def _check_jobs(jobs: dict, cache) -> None:
                              "data set by name, not a function or object made here") from exc
 
 
-def _local(fit, jobs: dict, common: dict, workers: int):
+def _local(fit, jobs: dict, common: dict, workers: int, threads: int):
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a Jupyter kernel
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        running = {pool.submit(_fit_in_worker, fit, dict(kw, **common)): key for key, kw in jobs.items()}
+        running = {pool.submit(_fit_in_worker, fit, dict(kw, **common), threads): key for key, kw in jobs.items()}
         for future in as_completed(running):
             yield running[future], future.result()
 
 
-def _dask(fit, jobs: dict, common: dict, scheduler):
+def _dask(fit, jobs: dict, common: dict, scheduler, threads: int):
     try:
         from distributed import Client, as_completed as dask_completed
     except ImportError as exc:
         raise ValueError("a Dask scheduler needs the cluster extra: pip install 'advai[cluster]'") from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        running = {client.submit(_fit_in_worker, fit, dict(kw, **common), pure=False): key for key, kw in jobs.items()}
+        running = {client.submit(_fit_in_worker, fit, dict(kw, **common), threads, pure=False): key for key, kw in jobs.items()}
         for future in dask_completed(running):
             yield running[future], future.result()
     finally:
@@ -75,15 +77,18 @@ def _dask(fit, jobs: dict, common: dict, scheduler):
 
 
 def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int | None = None,
-             scheduler=None, progress: bool = True) -> dict:
+             threads: int = 1, scheduler=None, progress: bool = True) -> dict:
     """``{key: fit(**jobs[key], cache=cache, resume=resume)}``, trained side by side, read back here.
 
     ``fit``: a module-level fit function with ``cache``, ``resume`` and ``progress`` arguments;
     ``jobs`` maps a label to the keyword arguments of one call, which must be picklable (a prior
     or data set by name); ``cache`` is required, the fits reach the caller through it.
-    ``scheduler``: ``None`` reads ``$ADVAI_SCHEDULER``; unset, a local pool of ``workers``
-    processes (default the machine's core count, at most the number of jobs; one worker runs the
-    fits in this process, one thread each); else a Dask scheduler address, cluster or client.
+    ``threads``: torch threads a fit (1 suits the small AdvAI networks; notebook 3's convolutional
+    autoencoders gain from 2). ``scheduler``: ``None`` reads ``$ADVAI_SCHEDULER``; unset, a local
+    pool of ``workers`` processes (default the machine's core count divided by ``threads``, at
+    most the number of jobs; one worker runs the fits in this process, in turn); else a Dask
+    scheduler address, cluster or client. Pinned numerics make the weights the same whichever
+    way, and at any thread count.
     A job already in the cache (and ``resume``) is read back, not retrained. Each run is recorded
     (:func:`advai.train.runs_used`) with what its worker did: ``trained`` or ``read back``.
     ``progress``: one line per finished fit on stderr (unless ``$ADVAI_PROGRESS`` is ``off``).
@@ -91,16 +96,17 @@ def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int
     """
     _check_jobs(jobs, cache)
     scheduler = scheduler if scheduler is not None else os.environ.get("ADVAI_SCHEDULER") or None
-    workers = min(len(jobs), int(workers or os.cpu_count() or 1))
+    workers = min(len(jobs), int(workers or max(1, (os.cpu_count() or 1) // threads)))
     if scheduler is None and workers <= 1:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
         try:
             return {key: fit(cache=cache, resume=resume, progress=progress, **kw) for key, kw in jobs.items()}
         finally:
-            torch.set_num_threads(threads)
+            torch.set_num_threads(before)
     common = {"cache": cache, "resume": resume}
-    done = _local(fit, jobs, common, workers) if scheduler is None else _dask(fit, jobs, common, scheduler)
+    done = (_local(fit, jobs, common, workers, threads) if scheduler is None
+            else _dask(fit, jobs, common, scheduler, threads))
     status = {}
     for key, status[key] in done:
         if progress and train.progress_mode() != "off":

@@ -33,12 +33,12 @@ PROFILES = {
         # AE at ~6,300 (scripts/bench_autoencoders.py); 1,500 steps took 52 min (measured), so 1,100;
         # budgets: the learning-curve points, in steps of 64 images, read from snapshots of the
         # same runs (the last is the full run). Longer lines budgets: scripts/lines_long.py
-        # fit_workers: fits side by side (None: one per core); the quick profile's 10-step fits are
-        # shorter than a worker process's start-up, so they run in the notebook's process
-        "paper": dict(models=("ae", "acai", "aae", "advai_ae"), ablation="advai_ae_factorized", n_seeds=5, fit_workers=None,
+        # fit_threads: torch threads a fit; the fits run side by side, cores // fit_threads at a time
+        # (on 2 cores: in turn; two 1-thread workers were measured no faster there)
+        "paper": dict(models=("ae", "acai", "aae", "advai_ae"), ablation="advai_ae_factorized", n_seeds=5, fit_threads=2,
                       n_ablation_seeds=3, latent=32, warmup_steps=1000, steps=1100, budgets=(110, 220, 550, 1100),
                       n_lines=10_000, n_paths=16, n_path_steps=16, n_strip_pairs=3, n_strip_steps=10, n_samples=32),
-        "quick": dict(models=("ae", "acai", "aae", "advai_ae"), ablation="advai_ae_factorized", n_seeds=2, fit_workers=1,
+        "quick": dict(models=("ae", "acai", "aae", "advai_ae"), ablation="advai_ae_factorized", n_seeds=2, fit_threads=2,
                       n_ablation_seeds=1, latent=32, warmup_steps=5, steps=10, budgets=(5, 10),
                       n_lines=1000, n_paths=4, n_path_steps=8, n_strip_pairs=2, n_strip_steps=6, n_samples=8),
     },
