@@ -76,23 +76,21 @@ def identity(device) -> dict:
     return out
 
 
+def _cpuinfo(field: str) -> str | None:
+    """The first ``field`` line of ``/proc/cpuinfo`` (Linux), or ``None``."""
+    info = Path("/proc/cpuinfo")
+    found = re.search(rf"^{field}\s*:\s*(.+)$", info.read_text(errors="replace"), re.M) if info.exists() else None
+    return found.group(1).strip() if found else None
+
+
 def cpu_model() -> str:
     """The CPU's model name (from ``/proc/cpuinfo`` on Linux), else :func:`platform.processor`."""
-    info = Path("/proc/cpuinfo")
-    if info.exists():
-        found = re.search(r"^model name\s*:\s*(.+)$", info.read_text(errors="replace"), re.M)
-        if found:
-            return found.group(1).strip()
-    return platform.processor() or platform.machine()
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def cpu_vector_flags() -> list[str]:
     """The CPU's vector-instruction flags that decide the kernels' code paths (``avx*``, ``fma``, ``amx*``)."""
-    info = Path("/proc/cpuinfo")
-    if not info.exists():
-        return []
-    found = re.search(r"^flags\s*:\s*(.+)$", info.read_text(errors="replace"), re.M)
-    flags = found.group(1).split() if found else []
+    flags = (_cpuinfo("flags") or "").split()
     return sorted({f for f in flags if f.startswith(("avx", "amx")) or f in ("fma", "f16c", "sse4_2")})
 
 

@@ -48,9 +48,9 @@ def fit_autoencoder_job(name: str, dataset: str, seed: int, P: dict, cache=None,
 def fit_autoencoders(jobs, P: dict, cached: dict) -> dict:
     """``{(data set name, model, seed): model}`` for ``jobs``, a list of ``(dataset, model, seed)``:
     trained side by side, ``P["fit_threads"]`` torch threads each (:func:`advai.study.parallel.run_fits`:
-    the same weights as in turn, since the numerics are pinned), then read back from the cache in
-    this process."""
-    sets = {ds.name: ds for ds, _, _ in jobs}
-    run_fits({f"{ds.name} {name} seed {s}": dict(name=name, dataset=ds.name, seed=s, P=P) for ds, name, s in jobs},
-             fit=fit_autoencoder_job, threads=P["fit_threads"], **cached)
-    return {(ds.name, name, s): fit_autoencoder(name, sets[ds.name], s, P, cached) for ds, name, s in jobs}
+    the same weights as in turn, since the numerics are pinned), as :func:`run_fits` returns them.
+    Each job loads its data set by name (:func:`data_options`), so it must be the one ``jobs`` names."""
+    keys = {f"{ds.name} {name} seed {s}": (ds.name, name, s) for ds, name, s in jobs}
+    fitted = run_fits({label: dict(name=name, dataset=d, seed=s, P=P) for label, (d, name, s) in keys.items()},
+                      fit=fit_autoencoder_job, threads=P["fit_threads"], **cached)
+    return {keys[label]: model for label, model in fitted.items()}
