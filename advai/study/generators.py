@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .. import data
-from ..latent.advai_fit import fit_advai
 from ..models import fit_model
 from .parallel import run_fits
 
