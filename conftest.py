@@ -17,5 +17,8 @@ os.environ["ADVAI_CACHE_DIR"] = os.path.join(_tmp, "runs")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# OpenMP threads that wait by sleeping, not spinning: with every core busy, a 2-thread fit whose
+# threads spin at each barrier took 106 s instead of 5 s (test_numerics' short fits, measured)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("ADVAI_WORKERS", "1")  # batches of fits in the test's own process: xdist uses every core
 os.environ.setdefault("ADVAI_PROGRESS", "log")  # the notebooks' training progress as a few log lines
