@@ -17,4 +17,5 @@ os.environ["ADVAI_CACHE_DIR"] = os.path.join(_tmp, "runs")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("ADVAI_WORKERS", "1")  # batches of fits in the test's own process: xdist uses every core
 os.environ.setdefault("ADVAI_PROGRESS", "log")  # the notebooks' training progress as a few log lines

@@ -16,8 +16,9 @@ LineIntp's mismatch left, off-support mass, pass rates, classifier test). It wri
   Student-t half-width, the difference and the two-sided Welch t-test p-value, also adjusted over
   every test of the table by Benjamini-Hochberg.
 
-Fits train one after the other on two torch threads, into the run cache (``runs/``); about
-10 minutes on 2 CPU cores.
+Fits train side by side, one torch thread each, through the study's executor
+(:func:`advai.study.parallel.run_fits`; ``$ADVAI_SCHEDULER`` sends them to a Dask cluster), into
+the run cache (``runs/``); about 10 minutes on 2 CPU cores.
 """
 import argparse
 import time
@@ -25,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy import stats
 
 from advai.evaluate.summary import mean_and_interval
@@ -33,6 +33,7 @@ from advai.files import cache_dir
 from advai.analyses.fourier import fit_fourier
 from advai.study import profiles
 from advai.study.fit_seeds import score  # notebook 2's scoring of one fit
+from advai.study.parallel import run_fits
 from advai.study.outputs import Run
 
 NAME = "scripts/fourier_features.py"
@@ -84,16 +85,15 @@ def main():
     headline_path = Path(run.out) / "tab-advai-fit-seeds-runs.csv"
     if not headline_path.exists():
         raise SystemExit(f"{headline_path} is missing: run scripts/fit_seed_spread.py first")
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     t0 = time.perf_counter()
+    jobs = {(key, s): dict(sampler=profiles.ADVAI_FITS[key][0], dim=profiles.ADVAI_FITS[key][1], sigma=args.sigma,
+                           features=args.features, steps=P["steps"]["default"], seed=s, **profiles.ADVAI_FITS[key][3])
+            for key in PRIORS for s in range(args.fit_seeds)}
+    fitted = run_fits({f"{key} seed {s}": kw for (key, s), kw in jobs.items()}, cache=cache_dir(), fit=fit_fourier)
     rows = []
-    for key in PRIORS:
-        prior, dim, _, extra = profiles.ADVAI_FITS[key]
-        for s in range(args.fit_seeds):
-            model = fit_fourier(prior, dim, sigma=args.sigma, features=args.features, steps=P["steps"]["default"],
-                                seed=s, cache=cache_dir(), **extra)
-            rows.append({"prior": key, "fit seed": s, **score(P, key, model, s)})
-            print(f"{key:11s} fit seed {s}: " + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in COMPARED), flush=True)
+    for key, s in jobs:
+        rows.append({"prior": key, "fit seed": s, **score(P, key, fitted[f"{key} seed {s}"], s)})
+        print(f"{key:11s} fit seed {s}: " + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in COMPARED), flush=True)
     runs = pd.DataFrame(rows)
     run.save_table(runs, "tab-advai-fourier-runs", float_format="%.6g")
     table = compare(runs, pd.read_csv(headline_path))

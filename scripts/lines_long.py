@@ -14,7 +14,8 @@ entries of profile ``long`` (so they are told apart from ``make figures`` output
 * ``tab-lines-long-tests``: ACAI minus AE per budget, paired over seeds (t-test, BH-adjusted);
 * ``fig-lines-long``: both measures against training images.
 
-Trained models go to the run cache (``runs/``): an interrupted run resumes. Its wall time is
+Trained models go to the run cache (``runs/``) through the study's executor, as notebook 3's do
+(:func:`advai.study.autoencoders.fit_autoencoders`): an interrupted run resumes. Its wall time is
 recorded in ``figures/timings.json`` (and the timings table) under ``scripts/lines_long.py``,
 and the README's quoted tables are refreshed. About 20 minutes on 2 CPU cores.
 """
@@ -23,7 +24,6 @@ import time
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import torch
 
 from advai import data
 from advai.evaluate import lines as lines_benchmark
@@ -32,7 +32,7 @@ from advai.evaluate.summary import mean_and_interval, paired_tests
 from advai.files import cache_dir
 from advai.models import LABELS, TRAIN, at_step
 from advai.study import plotting
-from advai.study.autoencoders import fit_autoencoder
+from advai.study.autoencoders import fit_autoencoders
 from advai.study.outputs import Run
 from advai.study.profiles import LINES_LONG, resolve
 
@@ -55,15 +55,16 @@ def main():
     P["profile"] = "long"
     run = Run(NAME, "long", 0, params=P, out_dir=args.figures)
     plotting.style()
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     t0 = time.perf_counter()
 
     lines = data.load("lines", split_seed=0, n_lines=P["n_lines"])
     x1, x2 = lines_benchmark.path_pairs(lines.test[0], P["n_paths"], seed=0)  # notebook 3's pairs
+    fitted = fit_autoencoders([(lines, name, s) for name in P["models"] for s in range(P["n_seeds"])], P,
+                              {"cache": cache_dir(), "resume": True})  # through the study's executor
     rows = []
     for name in P["models"]:
         for s in range(P["n_seeds"]):
-            m = fit_autoencoder(name, lines, s, P, {"cache": cache_dir(), "resume": True})
+            m = fitted[("lines", name, s)]
             for budget in budgets:
                 past = m if budget == args.steps else at_step(m, budget)
                 scores = lines_benchmark.lines_scores(decode_paths(past, x1, x2, P["n_path_steps"], "own"))

@@ -32,15 +32,16 @@ solution between jumps at alpha = 1/4 and 3/4, continuous in the endpoints at al
 ring's headline networks (``DEFAULTS``: 3x100, codes scaled by 10), regressed as notebook 2 regresses
 the nine discs and as the wide row, into ``tab-advai-snap-capacity-ring(-runs)``.
 
-Fits run one after the other on two torch threads, into the run cache (``runs/``); about
-25 minutes on 2 CPU cores from an empty cache (the ring: 20).
+Fits run side by side, one torch thread each, through the study's executor
+(:func:`advai.study.parallel.run_fits`; ``$ADVAI_SCHEDULER`` sends them to a Dask cluster): first
+every regression onto the snap, then the adversarial fits started from them; into the run cache
+(``runs/``); about 25 minutes on 2 CPU cores from an empty cache (the ring: 20).
 """
 import argparse
 import time
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy import stats
 
 from advai.evaluate import mismatch
@@ -50,6 +51,7 @@ from advai.latent.advai_model import DEFAULTS
 from advai.analyses.known_solution import fit_from_snap, fit_snap, snap_training
 from advai.study import profiles
 from advai.study.fit_seeds import evaluation_seeds  # each fit seed's own evaluation draws
+from advai.study.parallel import run_fits
 from advai.study.outputs import Run
 
 NAME = "scripts/snap_capacity.py"
@@ -112,6 +114,10 @@ def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return table[order]
 
 
+def _labelled(jobs: dict) -> dict:
+    return {f"{label} | fit seed {s}": kw for (label, s), kw in jobs.items()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prior", default="nine_discs", choices=PRIORS)
@@ -126,20 +132,21 @@ def main():
     name, tables = ((NAME, "tab-advai-snap-capacity") if prior == "nine_discs"
                     else (f"{NAME} --prior {prior}", f"tab-advai-snap-capacity-{prior}"))
     run = Run(name, "snap-capacity", 0, params={**P, "prior": prior}, out_dir=args.figures)
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     t0 = time.perf_counter()
+    snaps = {(label, s): dict(steps=snap_steps, seed=s, snap_train=train, prior=prior, **extra, **net)
+             for label, (net, snap_steps, train) in configs(P, prior).items() for s in range(args.fit_seeds)}
+    adversarial = {key: dict(kw, objective="adversarial", steps=P["steps"]["default"], snap_steps=kw["steps"])
+                   for key, kw in snaps.items()}
+    # two batches through the executor: the regressions, then the adversarial fits started from them
+    fitted = {LEAST_SQUARES: run_fits(_labelled(snaps), cache=cache_dir(), fit=fit_snap),
+              ADVERSARIAL: run_fits(_labelled(adversarial), cache=cache_dir(), fit=fit_from_snap)}
     rows = []
-    for label, (net, snap_steps, train) in configs(P, prior).items():
-        for s in range(args.fit_seeds):
-            fits = {LEAST_SQUARES: fit_snap(snap_steps, seed=s, cache=cache_dir(), snap_train=train, prior=prior,
-                                            **extra, **net),
-                    ADVERSARIAL: fit_from_snap("adversarial", P["steps"]["default"], snap_steps, seed=s,
-                                               cache=cache_dir(), snap_train=train, prior=prior, **extra, **net)}
-            for training, model in fits.items():
-                rows.append({"configuration": label, "training": training, "fit seed": s,
-                             **score(P, model, s, prior)})
-                print(f"{label} | {training} | fit seed {s}: "
-                      + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in MEASURES), flush=True)
+    for label, s in snaps:
+        for training in (LEAST_SQUARES, ADVERSARIAL):
+            model = fitted[training][f"{label} | fit seed {s}"]
+            rows.append({"configuration": label, "training": training, "fit seed": s, **score(P, model, s, prior)})
+            print(f"{label} | {training} | fit seed {s}: "
+                  + ", ".join(f"{m} {rows[-1][m]:.4f}" for m in MEASURES), flush=True)
     runs = pd.DataFrame(rows)
     run.save_table(runs, f"{tables}-runs", float_format="%.6g")
     table = summarize_runs(runs)

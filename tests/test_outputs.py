@@ -180,6 +180,20 @@ def test_finish_script_records_time_and_only_its_own_models(tmp_path, monkeypatc
     t = json.loads((tmp_path / "timings.json").read_text())["scripts/x.py"]
     assert t == {"notebook_s": 61.3, "models trained": 1, "models read back": 1}  # "before" is not this run's
     assert "| scripts/x.py | 1 min 1 s | 1 | 1 |" in (tmp_path / "timings.md").read_text()
+    assert (tmp_path / "provenance.md").read_text().count("\n") == 2  # no file saved yet: header only
+
+
+def test_provenance_counts_files_per_run_and_says_when_the_environment_was_not_recorded():
+    from advai.study.outputs import provenance_markdown
+
+    pinned = {"mode": "pinned", "cpu": "AMD EPYC"}
+    md = provenance_markdown({"a.png": {"notebook": "02_b", "commit": "0123456789ab", "numerics": pinned},
+                              "a.csv": {"notebook": "02_b", "commit": "0123456789ab", "numerics": pinned},
+                              "b.csv": {"notebook": "01_a", "commit": "fedcba9876+dirty"},
+                              "c.csv": {"notebook": "02_b", "commit": "aaaaaaaaaaaa", "numerics": pinned}})
+    lines = md.splitlines()
+    assert lines[2] == "| 01_a | fedcba98+dirty | not recorded | not recorded | 1 |"
+    assert lines[3:] == ["| 02_b | 01234567 | pinned | AMD EPYC | 2 |", "| 02_b | aaaaaaaa | pinned | AMD EPYC | 1 |"]
 
 
 def test_the_commit_is_dirty_for_code_notebook_code_and_pins_not_for_outputs(tmp_path):

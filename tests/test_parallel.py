@@ -74,3 +74,12 @@ def test_an_unreachable_scheduler_or_missing_extra_is_a_clear_error(tmp_path, mo
     with pytest.raises(ValueError, match=r"advai\[cluster\]"):
         run_fits(JOBS, tmp_path, scheduler="tcp://127.0.0.1:1", progress=False)
 
+
+
+def test_advai_workers_sets_the_local_pool_and_a_bad_value_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVAI_WORKERS", "two")
+    with pytest.raises(ValueError, match="ADVAI_WORKERS must be a positive integer"):
+        run_fits(JOBS, tmp_path, progress=False)
+    monkeypatch.setenv("ADVAI_WORKERS", "0")
+    with pytest.raises(ValueError, match="ADVAI_WORKERS"):
+        run_fits(JOBS, tmp_path, progress=False)

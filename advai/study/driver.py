@@ -12,7 +12,8 @@ go to ``build/`` too). ``--recompute`` retrains every model instead of reading i
 the run cache, once per notebook (a later cell that asks for the same run reads back what the
 notebook trained: ``resume="once"``). Each notebook's wall time is recorded in ``<figures>/timings.json``, and the
 models it trained or read back are printed and counted there; ``<figures>/timings.md`` tabulates
-the last wall time of each notebook. ``--device cuda`` trains every model on the GPU (the
+the last wall time of each notebook, ``<figures>/provenance.md`` the commit, numeric environment
+and CPU that made each notebook's files (from the manifest). ``--device cuda`` trains every model on the GPU (the
 notebooks' ``device`` parameter, through ``$ADVAI_DEVICE``); the device is part of each run's
 identity, so CPU and GPU runs never share a cache entry. ``--scheduler tcp://host:8786`` sends
 the notebooks' batches of fits to a Dask cluster (its workers must see the run cache). After a committed run the README's quoted results are
@@ -41,7 +42,7 @@ import papermill as pm
 from ..files import atomic_path, project_root
 from ..train import resolve_device
 from . import readme
-from .outputs import record_timings, timings_markdown, update_json
+from .outputs import record_timings, update_json, write_summaries
 from .profiles import PROFILE_NAMES
 
 RECORDS = ("manifest.json", "timings.json")
@@ -172,8 +173,7 @@ def main(argv=None) -> int:
                 print(f"[advai]   models {status}: {len(runs)}: " + ", ".join(runs), flush=True)
         print(f"[advai] {path.name}: done in {done['seconds']:.0f} s", flush=True)
     shutil.rmtree(work)
-    with atomic_path(figures / "timings.md") as tmp:
-        tmp.write_text(timings_markdown(_read(figures / "timings.json")))
+    write_summaries(figures)
     if committed and (root / "README.md").is_file():
         missing = readme.quote(root / "README.md", figures)
         print(f"[advai] README results refreshed from {figures.name}/"

@@ -128,6 +128,33 @@ def timings_markdown(timings: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def provenance_markdown(manifest: dict) -> str:
+    """A Markdown table of what made each notebook's or script's files in a ``manifest.json``
+    mapping: the commit, the numeric environment (``pinned`` by :mod:`advai.numerics`, or
+    ``native``) and the CPU, with how many files each made. Entries written before the manifest
+    recorded the environment read ``not recorded`` (each library's own kernels)."""
+    made: dict = {}
+    for entry in manifest.values():
+        numerics = entry.get("numerics") or {}
+        commit = entry.get("commit", "unknown")
+        key = (entry.get("notebook", "?"), commit.split("+")[0][:8] + ("+dirty" if commit.endswith("+dirty") else ""),
+               numerics.get("mode", "not recorded"), numerics.get("cpu", "not recorded"))
+        made[key] = made.get(key, 0) + 1
+    lines = ["| notebook or script | commit | numeric environment | CPU | files |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {name} | {commit} | {mode} | {cpu} | {n} |" for (name, commit, mode, cpu), n in sorted(made.items())]
+    return "\n".join(lines) + "\n"
+
+
+def write_summaries(folder) -> None:
+    """``timings.md`` and ``provenance.md`` in ``folder``, from its ``timings.json`` and ``manifest.json``."""
+    folder = Path(folder)
+    for name, source, render in (("timings", "timings.json", timings_markdown),
+                                 ("provenance", "manifest.json", provenance_markdown)):
+        data = json.loads((folder / source).read_text()) if (folder / source).is_file() else {}
+        with atomic_path(folder / f"{name}.md") as tmp:
+            tmp.write_text(render(data))
+
+
 class Run:
     """One notebook execution: knows its name, parameters and output folder."""
 
@@ -167,14 +194,14 @@ class Run:
 
     def finish_script(self, seconds: float, refresh_readme: bool) -> None:
         """End of a script run outside ``make figures`` (``scripts/``): record its wall time and the
-        models it trained or read back in ``timings.json`` and ``timings.md``, and, when it wrote
+        models it trained or read back in ``timings.json`` (rewriting ``timings.md`` and
+        ``provenance.md``), and, when it wrote
         into the study's ``figures/`` (``refresh_readme``), refresh the README's quoted tables."""
         self.save_timings("notebook_s", round(float(seconds), 1))
         mine = runs_used()[self._runs_before:]
         for key, status in (("models trained", "trained"), ("models read back", "read back")):
             self.save_timings(key, sum(r["status"].startswith(status) for r in mine))
-        with atomic_path(self.out / "timings.md") as tmp:
-            tmp.write_text(timings_markdown(json.loads((self.out / "timings.json").read_text())))
+        write_summaries(self.out)
         if refresh_readme and (project_root() / "README.md").is_file():
             from .readme import quote
             quote(project_root() / "README.md", self.out)

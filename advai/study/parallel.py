@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import torch
 
 from .. import train
+from ..checks import check_positive_int
 from ..latent.advai_fit import fit_advai
 
 
@@ -76,6 +77,14 @@ def _dask(fit, jobs: dict, common: dict, scheduler, threads: int):
             client.close()
 
 
+def _env_workers() -> int | None:
+    """``$ADVAI_WORKERS`` as a positive whole number, or None when unset."""
+    value = os.environ.get("ADVAI_WORKERS", "").strip()
+    if not value:
+        return None
+    return check_positive_int("ADVAI_WORKERS", int(value) if value.isdigit() else value)
+
+
 def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int | None = None,
              threads: int = 1, scheduler=None, progress: bool = True) -> dict:
     """``{key: fit(**jobs[key], cache=cache, resume=resume)}``, trained side by side, read back here.
@@ -87,7 +96,10 @@ def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int
     autoencoders gain from 2). ``scheduler``: ``None`` reads ``$ADVAI_SCHEDULER``; unset, a local
     pool of ``workers`` processes (default the machine's core count divided by ``threads``, at
     most the number of jobs; one worker runs the fits in this process, in turn); else a Dask
-    scheduler address, cluster or client. Pinned numerics make the weights the same whichever
+    scheduler address, cluster or client. ``$ADVAI_WORKERS`` replaces the default number of local
+    workers (the tests set it to 1: pytest-xdist already runs one test file per core, and a
+    notebook under test that spawned a pool of its own would oversubscribe them). Pinned numerics
+    make the weights the same whichever
     way, and at any thread count.
     A job already in the cache (and ``resume``) is read back, not retrained. Each run is recorded
     (:func:`advai.train.runs_used`) with what its worker did: ``trained`` or ``read back``.
@@ -96,7 +108,7 @@ def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int
     """
     _check_jobs(jobs, cache)
     scheduler = scheduler if scheduler is not None else os.environ.get("ADVAI_SCHEDULER") or None
-    workers = min(len(jobs), int(workers or max(1, (os.cpu_count() or 1) // threads)))
+    workers = min(len(jobs), workers or _env_workers() or max(1, (os.cpu_count() or 1) // threads))
     if scheduler is None and workers <= 1:
         before = torch.get_num_threads()
         torch.set_num_threads(threads)
