@@ -34,14 +34,16 @@ def data_options(P: dict) -> dict:
 
 
 @lru_cache(maxsize=4)
-def _load(dataset: str, options: tuple):
-    return data.load(dataset, **dict(options))
+def load_once(dataset: str, **options):
+    """:func:`advai.data.load` of ``dataset`` with ``options``, once per process (a worker that runs
+    several jobs on the same data set loads it once)."""
+    return data.load(dataset, **options)
 
 
 def fit_autoencoder_job(name: str, dataset: str, seed: int, P: dict, cache=None, resume=True, progress=True):
     """:func:`fit_autoencoder` of model ``name`` on the data set loaded by name (once per worker
     process), as a job that a worker process can run."""
-    ds = _load(dataset, tuple(sorted(data_options(P)[dataset].items())))
+    ds = load_once(dataset, **data_options(P)[dataset])
     return fit_autoencoder(name, ds, seed, P, {"cache": cache, "resume": resume, "progress": progress})
 
 

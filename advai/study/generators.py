@@ -9,25 +9,18 @@ fits made in turn.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
-from .. import data
 from ..models import fit_model
+from .autoencoders import load_once
 from .parallel import run_fits
 
 #: The AdvAI fits' batch: 16 codes of d = 32 per step, 512 coordinates (the work of notebook 2's 2-D fits).
 ADVAI_BATCH = 16
 
 
-@lru_cache(maxsize=1)
-def _mnist():
-    return data.load("mnist5k", split_seed=0)
-
-
 def fit_gan_job(prior: str, latent: int, steps: int, lr: float, seed: int, cache=None, resume=True, progress=True):
     """The GAN with latent prior ``prior`` on MNIST-5k (split seed 0, loaded once per worker
     process), ``steps`` steps at learning rate ``lr`` for both players: a job a worker can run."""
-    return fit_model(f"gan_{prior}", _mnist(), latent=latent, steps=steps, seed=seed, train={"lr": lr, "lr_adv": lr},
+    return fit_model(f"gan_{prior}", load_once("mnist5k", split_seed=0), latent=latent, steps=steps, seed=seed, train={"lr": lr, "lr_adv": lr},
                      cache=cache, resume=resume, progress=progress)
 
 
