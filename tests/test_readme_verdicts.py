@@ -55,12 +55,12 @@ def test_advai_ae_reconstructs_worse_and_the_factorized_r_changes_nothing_seen(r
     assert (factorized["p (BH-adjusted)"] > LEVEL).all()
 
 
-def test_lines_advai_worse_than_lineintp_through_its_model_not_separated_from_ae_and_acai(lines_tests):
+def test_lines_advai_not_separated_from_lineintp_through_its_model_nor_from_ae_and_acai(lines_tests):
     _says("AdvAI paths through AdvAI-AE are farther from the lines than LineIntp paths through the same "
-          "model (worse mean distance, separated), and they are not separated from AE's and ACAI's LineIntp "
-          "paths on mean distance or on smoothness")
+          "model on average, but not separated over the seeds, and they are not separated from AE's and "
+          "ACAI's LineIntp paths on mean distance or on smoothness")
     row = lines_tests.loc[("mean_distance", "AdvAI-AE / AdvAI", "AdvAI-AE / LineIntp")]
-    assert row["mean difference"] > 0 and row["p (BH-adjusted)"] < LEVEL  # a larger distance is worse
+    assert row["mean difference"] > 0 and row["p (BH-adjusted)"] > LEVEL  # a larger distance is worse
     for measure in ("mean_distance", "smoothness"):
         for other in ("AE / LineIntp", "ACAI / LineIntp"):
             assert lines_tests.loc[(measure, "AdvAI-AE / AdvAI", other), "p (BH-adjusted)"] > LEVEL
@@ -75,9 +75,11 @@ def test_beside_acais_table_ae_within_3x_acai_not_and_not_separated_from_ae(line
     assert lines_tests.loc[("mean_distance", "ACAI / LineIntp", "AE / LineIntp"), "p (BH-adjusted)"] > LEVEL
 
 
-def test_the_critic_does_not_separate_advai_from_lineintp_and_pixels_beat_every_model():
-    _says("the image critic does not find AdvAI's decoded digits more realistic than LineIntp's (not separated)")
-    assert _tests("tab-fig6-critic")["p (BH-adjusted)"].iloc[0] > LEVEL
+def test_the_critic_finds_advai_less_realistic_than_lineintp_and_pixels_beat_every_model():
+    _says("the image critic finds AdvAI's decoded digits less realistic than LineIntp's (a higher alpha "
+          "estimate, separated)")
+    critic = _tests("tab-fig6-critic").loc[("critic alpha estimate", "AdvAI", "LineIntp")]  # 0 on real images
+    assert critic["mean difference"] > 0 and critic["p (BH-adjusted)"] < LEVEL
     _says("Blending pixels beats every trained model on mean distance.")
     lines = _measured_lines()
     pixels = lines["model"] == "pixel space (no model)"
