@@ -55,12 +55,12 @@ def test_advai_ae_reconstructs_worse_and_the_factorized_r_changes_nothing_seen(r
     assert (factorized["p (BH-adjusted)"] > LEVEL).all()
 
 
-def test_lines_advai_worse_than_lineintp_through_its_model_not_separated_from_ae_and_acai(lines_tests):
+def test_lines_advai_not_separated_from_lineintp_through_its_model_nor_from_ae_and_acai(lines_tests):
     _says("AdvAI paths through AdvAI-AE are farther from the lines than LineIntp paths through the same "
-          "model (worse mean distance, separated), and they are not separated from AE's and ACAI's LineIntp "
-          "paths on mean distance or on smoothness")
+          "model on average, but not separated over the seeds, and they are not separated from AE's and "
+          "ACAI's LineIntp paths on mean distance or on smoothness")
     row = lines_tests.loc[("mean_distance", "AdvAI-AE / AdvAI", "AdvAI-AE / LineIntp")]
-    assert row["mean difference"] > 0 and row["p (BH-adjusted)"] < LEVEL  # a larger distance is worse
+    assert row["mean difference"] > 0 and row["p (BH-adjusted)"] > LEVEL  # a larger distance is worse
     for measure in ("mean_distance", "smoothness"):
         for other in ("AE / LineIntp", "ACAI / LineIntp"):
             assert lines_tests.loc[(measure, "AdvAI-AE / AdvAI", other), "p (BH-adjusted)"] > LEVEL
@@ -75,9 +75,11 @@ def test_beside_acais_table_ae_within_3x_acai_not_and_not_separated_from_ae(line
     assert lines_tests.loc[("mean_distance", "ACAI / LineIntp", "AE / LineIntp"), "p (BH-adjusted)"] > LEVEL
 
 
-def test_the_critic_does_not_separate_advai_from_lineintp_and_pixels_beat_every_model():
-    _says("the image critic does not find AdvAI's decoded digits more realistic than LineIntp's (not separated)")
-    assert _tests("tab-fig6-critic")["p (BH-adjusted)"].iloc[0] > LEVEL
+def test_the_critic_finds_advai_less_realistic_than_lineintp_and_pixels_beat_every_model():
+    _says("the image critic finds AdvAI's decoded digits less realistic than LineIntp's (a higher alpha "
+          "estimate, separated)")
+    critic = _tests("tab-fig6-critic").loc[("critic alpha estimate", "AdvAI", "LineIntp")]  # 0 on real images
+    assert critic["mean difference"] > 0 and critic["p (BH-adjusted)"] < LEVEL
     _says("Blending pixels beats every trained model on mean distance.")
     lines = _measured_lines()
     pixels = lines["model"] == "pixel space (no model)"
@@ -93,17 +95,17 @@ def test_the_long_runs_70400_image_rows_are_notebook_3s():
             assert row[col] == pytest.approx(nb3.loc[row["model"], col], rel=1e-3), (row["model"], col)
 
 
-def test_trained_longer_acai_pulls_away_from_ae_on_mean_distance_smoothness_at_one_budget():
-    _says("from twice notebook 3's budget on, ACAI's mean distance is lower than AE's outside the seed spread")
+def test_trained_longer_acai_pulls_away_from_ae_on_mean_distance_only_at_the_longest_budget():
+    _says("at four times notebook 3's\nbudget ACAI's mean distance is lower than AE's outside the seed spread")
     tests = pd.read_csv(ROOT / "figures" / "tab-lines-long-tests.csv")
-    longer = tests[(tests["measure"] == "mean_distance") & (tests["training images"] >= 2 * 70400)]
-    assert len(longer) >= 2 and (longer["mean difference"] < 0).all() and (longer["p (BH-adjusted)"] < LEVEL).all()
-    _says("Smoothness separates them at one budget only, twice notebook 3's, where ACAI's paths turn less "
-          "evenly than AE's (an adjusted p-value just under the 5 % line), and at none of the other three.")
-    smooth = tests[tests["measure"] == "smoothness"].set_index("training images")
-    twice = smooth.loc[2 * 70400]
-    assert twice["mean difference"] > 0 and 0.03 < twice["p (BH-adjusted)"] < LEVEL  # 0 is perfect: ACAI worse
-    assert len(smooth) == 4 and (smooth.drop(2 * 70400)["p (BH-adjusted)"] > LEVEL).all()
+    distance = tests[tests["measure"] == "mean_distance"].set_index("training images")
+    longest = distance.loc[4 * 70400]
+    assert longest["mean difference"] < 0 and longest["p (BH-adjusted)"] < LEVEL
+    _says("at twice notebook 3's and below it is not")
+    assert (distance.drop(4 * 70400)["p (BH-adjusted)"] > LEVEL).all() and len(distance) == 4
+    _says("Smoothness separates them at none of the four budgets (every adjusted p-value above the 5 % line).")
+    smooth = tests[tests["measure"] == "smoothness"]
+    assert len(smooth) == 4 and (smooth["p (BH-adjusted)"] > LEVEL).all()
     _says("AE comes within 2x of its published value, ACAI stays more than ten times above its own")
     long = pd.read_csv(ROOT / "figures" / "tab-lines-long.csv")
     last = long[long["training images"] == long["training images"].max()].set_index("model")["mean distance / published"]
