@@ -24,9 +24,9 @@ PROFILES = {
         "paper": dict(steps={"default": 3000, "surface": 8000}, n_table=4000, n_small=1000, n_seeds=5, n_permutations=100,
                       n_alpha_grid=2000, alpha_grid=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), n_density=20000,
                       n_paths=200, snapshot_every=250, n_steps_eval=2000, snap_steps=6000, n_share_draws=20),
-        "quick": dict(steps={"default": 100}, n_table=400, n_small=200, n_seeds=2, n_permutations=20,
+        "quick": dict(steps={"default": 200}, n_table=400, n_small=200, n_seeds=2, n_permutations=20,
                       n_alpha_grid=300, alpha_grid=(0.25, 0.5, 0.75), n_density=2000,
-                      n_paths=20, snapshot_every=50, n_steps_eval=300, snap_steps=50, n_share_draws=3),
+                      n_paths=20, snapshot_every=100, n_steps_eval=300, snap_steps=100, n_share_draws=3),
     },
     "03_advai_autoencoder": {
         # at most 45 min on 2 CPU cores: AdvAI-AE (the authors' 1,200-unit R) trains at ~900 images/s,
