@@ -10,8 +10,26 @@ import pytest
 from advai import files
 from advai.files import atomic_path
 from advai.study import profiles
-from advai.study.outputs import Run, record_timings
+from advai.study.outputs import Run, figure_formats, record_timings
 from advai.train import run_name
+
+
+@pytest.fixture(autouse=True)
+def both_formats(monkeypatch):
+    """This file tests what the study writes: PNG and PDF (the other tests save PNGs only, conftest)."""
+    monkeypatch.delenv("ADVAI_FIGURE_FORMATS", raising=False)
+
+
+def test_figure_formats_come_from_the_environment_and_a_bad_one_is_refused(tmp_path, monkeypatch):
+    assert figure_formats() == ("png", "pdf")
+    monkeypatch.setenv("ADVAI_FIGURE_FORMATS", "png")
+    fig, ax = plt.subplots()
+    ax.set(xlabel="x", ylabel="y")
+    assert [p.name for p in Run("nb", "quick", 0, out_dir=tmp_path).savefig(fig, "one")] == ["one.png"]
+    assert not (tmp_path / "one.pdf").exists()
+    monkeypatch.setenv("ADVAI_FIGURE_FORMATS", "png,svg")
+    with pytest.raises(ValueError, match="ADVAI_FIGURE_FORMATS='svg'"):
+        figure_formats()
 
 
 def test_run_writes_files_and_manifest(tmp_path):

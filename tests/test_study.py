@@ -77,6 +77,7 @@ def test_a_notebook_that_fails_midway_leaves_the_committed_files_byte_identical(
     import papermill
 
     monkeypatch.setenv("ADVAI_FIGURES_DIR", str(tmp_path / "unused"))  # restored after the test
+    monkeypatch.delenv("ADVAI_FIGURE_FORMATS", raising=False)  # both formats, as the study writes them
     src, figures, nb_out = tmp_path / "notebooks", tmp_path / "figures", tmp_path / "committed"
     for f in (src, figures, nb_out):
         f.mkdir()

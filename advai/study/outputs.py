@@ -21,6 +21,7 @@ started afresh, never a crash in the middle of a run.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import warnings
@@ -31,6 +32,7 @@ from typing import Callable
 from filelock import FileLock
 
 from .. import numerics
+from ..checks import check_choice
 from ..files import atomic_path, figures_dir, project_root
 from ..train import runs_used
 from . import plotting
@@ -145,6 +147,23 @@ def provenance_markdown(manifest: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+FIGURE_FORMATS = ("png", "pdf")
+
+
+def figure_formats() -> tuple[str, ...]:
+    """The formats :meth:`Run.savefig` writes: ``$ADVAI_FIGURE_FORMATS`` (comma-separated, from
+    :data:`FIGURE_FORMATS`), default both. The tests set ``png``: a PDF is the same drawing through
+    matplotlib's PDF backend, and each format lays the figure out twice more (profiled: the
+    layout passes, not the files, are most of a quick run's figure time)."""
+    value = os.environ.get("ADVAI_FIGURE_FORMATS", "").strip()
+    if not value:
+        return FIGURE_FORMATS
+    formats = tuple(f.strip() for f in value.split(","))
+    for fmt in formats:
+        check_choice("ADVAI_FIGURE_FORMATS", fmt, FIGURE_FORMATS)
+    return tuple(dict.fromkeys(formats))
+
+
 def write_summaries(folder) -> None:
     """``timings.md`` and ``provenance.md`` in ``folder``, from its ``timings.json`` and ``manifest.json``."""
     folder = Path(folder)
@@ -174,12 +193,13 @@ class Run:
 
     def savefig(self, fig, name: str, dpi: int = plotting.SAVE_DPI):
         """Save ``fig`` as ``<name>.png`` (at ``dpi``, at least :data:`plotting.SAVE_DPI`) and
-        ``<name>.pdf`` after :func:`plotting.check_figure` has passed it; returns the paths."""
+        ``<name>.pdf`` (the formats :func:`figure_formats` names) after
+        :func:`plotting.check_figure` has passed it; returns the paths."""
         if dpi < plotting.SAVE_DPI:
             raise ValueError(f"dpi={dpi}: the study saves figures at {plotting.SAVE_DPI} dpi or more")
         plotting.check_figure(fig)
         paths = []
-        for fmt in ("png", "pdf"):
+        for fmt in figure_formats():
             path = self.out / f"{name}.{fmt}"
             meta = {"Software": None} if fmt == "png" else {"Creator": None, "Producer": None, "CreationDate": None}
             with atomic_path(path) as tmp:
