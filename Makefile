@@ -34,10 +34,8 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 figures: $(STAMP)
 	$(PY) -m advai.study --profile $(PROFILE) --seed $(SEED) $(ARGS)
 
-# The notebooks first: they are the longest units (one kernel each), and xdist hands out files in
-# the order given, so a long notebook left to the end would keep one core busy while the other idles.
 test: $(STAMP)
-	$(PY) -m pytest notebooks tests --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile
 
 clean-cache:
 	rm -rf runs build

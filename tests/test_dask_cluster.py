@@ -1,5 +1,6 @@
 """Notebook 2's and notebook 3's batches of fits on a real Dask cluster (``LocalCluster``) are the
-fits of the local pool, weight for weight (its own file: pytest-xdist gives it a core of its own)."""
+fits of the local pool, weight for weight (a file of its own, so that pytest-xdist, which hands
+out whole files, can run it beside the pool tests instead of after them)."""
 import pytest
 import torch
 
