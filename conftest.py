@@ -21,7 +21,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # threads spin at each barrier took 106 s instead of 5 s (test_numerics' short fits, measured)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("ADVAI_WORKERS", "1")  # batches of fits in the test's own process: xdist uses every core
-# figures as PNG only: each format lays a figure out twice more, and that layout, not the file, is
-# most of a quick run's figure time (profiled); tests/test_outputs.py writes both formats
+# figures as PNG only (why: advai.study.outputs.figure_formats); tests/test_outputs.py writes both
 os.environ.setdefault("ADVAI_FIGURE_FORMATS", "png")
 os.environ.setdefault("ADVAI_PROGRESS", "log")  # the notebooks' training progress as a few log lines

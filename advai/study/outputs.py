@@ -192,9 +192,9 @@ class Run:
         update_json(self.out / "manifest.json", lambda entries: entries.update({Path(f).name: entry for f in files}))
 
     def savefig(self, fig, name: str, dpi: int = plotting.SAVE_DPI):
-        """Save ``fig`` as ``<name>.png`` (at ``dpi``, at least :data:`plotting.SAVE_DPI`) and
-        ``<name>.pdf`` (the formats :func:`figure_formats` names) after
-        :func:`plotting.check_figure` has passed it; returns the paths."""
+        """Save ``fig`` in each of :func:`figure_formats` (``<name>.png`` at ``dpi``, at least
+        :data:`plotting.SAVE_DPI`; ``<name>.pdf``) after :func:`plotting.check_figure` has passed
+        it; returns the paths."""
         if dpi < plotting.SAVE_DPI:
             raise ValueError(f"dpi={dpi}: the study saves figures at {plotting.SAVE_DPI} dpi or more")
         plotting.check_figure(fig)
