@@ -76,8 +76,12 @@ def test_what_the_readme_says_of_the_comparison_holds():
     t = pd.read_csv(FIGURES / "tab-advai-fourier.csv").set_index(["prior", "measure"])
     p, diff = t["Welch p (BH-adjusted)"], t["difference"]
     found = {k for k in p.index if p[k] < 0.05}
-    assert found == {("nine_discs", "off support"), ("two_discs", "share left"), ("two_discs", "off support"),
-                     ("two_discs", "classifier accuracy n=4000")}, found
+    assert found == {("two_discs", "classifier accuracy n=4000")}, found
     assert all(diff[k] < 0 for k in found)  # every detected difference is an improvement
+    nine = t.loc[("nine_discs", "off support")]  # "drops by about two fifths, significant before ... not after"
+    assert 0.3 < -nine["difference"] / nine["headline"] < 0.5 and nine["Welch p"] < 0.05
+    two = t.loc["two_discs"]  # "lower on average", and the headline's share left scatters widely
+    assert (two.loc[["share left", "off support"], "difference"] < 0).all()
+    assert two.loc["share left", "headline_ci"] > 0.8 * two.loc["share left", "headline"]
     assert (t.xs("off support", level="measure")["Fourier"] > 0.01).all()  # no prior reaches the goal
     assert (t.xs("classifier pass rate n=1000", level="measure")["Fourier"] < 0.5).all()  # still rejected
