@@ -84,11 +84,13 @@ def test_what_the_readme_says_of_the_snap_capacity_holds(committed):
     known = pd.read_csv(FIGURES / "tab-advai-known-solution.csv").set_index("training")
     assert 0.01 < known.loc["least squares onto the snap", "off support"] < 0.1  # "a few percent just past a rim"
     assert known.loc["least squares onto the snap", "off support > 0.1"] < 0.01
-    assert ls.loc[wide, "off support vs goal p"] >= 0.05 and ls.loc[wide, "off support > 0.1"] < 0.001  # at the goal
+    assert ls.loc[wide, "off support vs goal p"] >= 0.05 and ls.loc[wide, "off support"] > 0.01  # not separated
+    assert ls.loc[wide, "fits meeting off-support goal"] == 1 and ls.loc[wide, "off support > 0.1"] < 0.005
     assert (adv["off support change from its start"] > 0).all() and (adv["change paired p"] < 0.05).all()
     adv_runs = runs[runs["training"] == script.ADVERSARIAL]
     assert (adv_runs["off support"] > 0.01).all()  # above the goal on every fit
-    assert (adv.drop(index=narrow)["off support > 0.1"] < 0.01).all()
+    longer = adv.drop(index=narrow)["off support > 0.1"]  # "near 1%, about half of ... notebook 2's regression"
+    assert longer.between(0.005, 0.015).all() and (longer < 0.6 * adv.loc[narrow, "off support > 0.1"]).all()
     headline = pd.read_csv(FIGURES / "tab-advai-fit-seeds.csv").set_index("prior").loc["nine_discs", "off support"]
     assert headline > 3 * adv["off support"].max()  # "several times what AdvAI keeps from the snap"
     # by part: the optimisation's excess over the objective's, the objective's over the network's
@@ -111,4 +113,4 @@ def test_the_ring_rows_are_computed_from_their_fits_and_say_what_the_readme_says
     adv_runs = runs[runs["training"] == script.ADVERSARIAL]
     assert len(adv_runs) == 10 and (adv_runs["off support"] > 0.01).sum() == 9  # "nine of the ten fits"
     headline = pd.read_csv(FIGURES / "tab-advai-fit-seeds.csv").set_index("prior").loc["ring", "share left"]
-    assert (adv["share left"] > 3 * headline).all()  # "far more of LineIntp's mismatch on average"
+    assert (adv["share left"] > 2 * headline).all()  # "more than twice as much of LineIntp's mismatch"
