@@ -46,39 +46,40 @@ def _p(tests, kind, prior, a, measure, b=None):
     return rows.iloc[0]
 
 
-def test_no_algorithm_meets_the_goal_and_the_ring_headline_gains_off_support(summary, runs, tests):
-    _says("No algorithm meets the study's goal at the paper's budget on the nine discs or the ring.")
-    for prior in ("nine_discs", "ring"):
-        for alg in (HEAD, AUTH, DRAWN):
-            assert summary.loc[(alg, prior, "paper"), "goals met by the mean"] != "all"
-            assert summary.loc[(alg, prior, "paper"), "fits"] >= 3
-    _says("On the ring the headline, trained for the paper's samples, puts significantly fewer midpoints off the "
-          "support than at notebook 2's budget and meets the off-support and balance goals by the mean; its share "
-          "left misses the goal, and one fit seed of three meets all three goals.")
-    t = _p(tests, "paper budget", "ring", HEAD, "off support")
-    assert t["difference"] < 0 and t["p (BH-adjusted)"] < LEVEL
+def test_the_ring_headline_meets_the_goal_at_the_papers_budget(summary, runs, tests):
+    _says("On the ring the headline, trained for the paper's samples, meets the study's goal by the mean over its "
+          "three fit seeds, and two fit seeds of three meet all three goals.")
     ring = summary.loc[(HEAD, "ring", "paper")]
-    assert ring["goals met by the mean"] == "off support, balance" and ring["share left"] > GOALS["share left"]
-    assert len(ring["seeds meeting all goals"].split(",")) == 1 and ring["seeds meeting all goals"] != "none"
+    assert ring["goals met by the mean"] == "all" and ring["fits"] == 3
+    assert len(ring["seeds meeting all goals"].split(",")) == 2
+    _says("From notebook 2's budget its off-support mass falls significantly and its share left rises "
+          "significantly, staying under the goal.")
+    off, share = (_p(tests, "paper budget", "ring", HEAD, m) for m in ("off support", "share left"))
+    assert off["difference"] < 0 and off["p (BH-adjusted)"] < LEVEL
+    assert share["difference"] > 0 and share["p (BH-adjusted)"] < LEVEL and ring["share left"] <= GOALS["share left"]
+    for prior, alg in (("nine_discs", HEAD), ("nine_discs", AUTH), ("nine_discs", DRAWN), ("ring", AUTH), ("ring", DRAWN)):
+        assert summary.loc[(alg, prior, "paper"), "goals met by the mean"] != "all"
+        assert summary.loc[(alg, prior, "paper"), "fits"] >= 3
 
 
 def test_one_nine_disc_headline_seed_comes_close_and_the_budget_decides_nothing_on_average(runs, tests, summary):
-    _says("On the nine discs the budget decides nothing on average: one fit seed of three comes close to the paper's "
-          "picture.** That seed ends with nine separate clusters and few midpoints in the gaps, just above the goal")
+    _says("On the nine discs no algorithm meets the goal, and the budget decides nothing on average: one fit seed of "
+          "three comes close to the paper's picture.** That seed ends with nine separate clusters and few midpoints in "
+          "the gaps, within the off-support and balance goals but not the share goal")
     head = _paper(runs, HEAD, "nine_discs")
-    close = head[(head["off support"] < 2 * GOALS["off support"]) & (head["balance"] < GOALS["balance"])]
-    assert len(head) == 3 and len(close) == 1 and (close["off support"] > GOALS["off support"]).all()
+    close = head[(head["off support"] <= GOALS["off support"]) & (head["balance"] <= GOALS["balance"])]
+    assert len(head) == 3 and len(close) == 1 and (close["share left"] > GOALS["share left"]).all()
     assert close.index[0] == 0  # fig5-long's row is fit seed 0
-    _says("the other two keep about a quarter of their midpoints in the gaps")
-    assert head.drop(close.index)["off support"].between(0.2, 0.3).all()
+    _says("the other two keep a sixth and more than a third of their midpoints in the gaps")
+    rest = sorted(head.drop(close.index)["off support"])
+    assert 0.14 < rest[0] < 0.2 and rest[1] > 1 / 3
     _says("the paired tests show no difference from notebook 2's budget on any measure")
     for m in GOALS:
         assert _p(tests, "paper budget", "nine_discs", HEAD, m)["p (BH-adjusted)"] > LEVEL
-    _says("the share left rises past the goal after notebook 2's budget while the off-support mass falls")
+    _says("the share left rises after notebook 2's budget while the off-support mass falls")
     for prior in ("nine_discs", "ring"):
         nb2, paper = summary.loc[(HEAD, prior, "notebook 2")], summary.loc[(HEAD, prior, "paper")]
-        assert nb2["share left"] < paper["share left"] and paper["share left"] > GOALS["share left"]
-        assert paper["off support"] < nb2["off support"]
+        assert nb2["share left"] < paper["share left"] and paper["off support"] < nb2["off support"]
 
 
 def test_the_authors_algorithm_does_not_reproduce_their_figure(runs, tests, summary):
@@ -93,10 +94,11 @@ def test_the_authors_algorithm_does_not_reproduce_their_figure(runs, tests, summ
     for m, sign in (("share left", 1), ("balance", 1), ("off support", -1)):
         t = _p(tests, "paper budget", "nine_discs", AUTH, m)
         assert sign * t["difference"] > 0 and t["p (BH-adjusted)"] < LEVEL, m
-    _says("at the paper's budget it is significantly worse than the headline on share left and balance")
-    for m in ("share left", "balance"):
+    _says("at the paper's budget it is significantly worse than the headline on the share left (not separated on "
+          "the other two measures)")
+    for m in GOALS:
         t = _p(tests, "authors", "nine_discs", AUTH, m, b=HEAD)
-        assert t["difference"] > 0 and t["p (BH-adjusted)"] < LEVEL, m
+        assert (t["p (BH-adjusted)"] < LEVEL) == (m == "share left") and t["difference"] > 0, m
     _says("about a third of them off the support, significantly worse than the headline on all three measures")
     ring = _paper(runs, AUTH, "ring")
     assert ring["off support"].mean() == pytest.approx(1 / 3, abs=0.05)
@@ -113,21 +115,26 @@ def test_the_authors_algorithm_does_not_reproduce_their_figure(runs, tests, summ
 
 def test_held_out_priors(summary):
     _says("neither algorithm meets the share or the off-support goal. On two discs both end with under a tenth of "
-          "their midpoints off the support, from more than a quarter at notebook 2's budget; on two rings the "
+          "their midpoints off the support, from more than a fifth at notebook 2's budget; on two rings the "
           "headline leaves more than a third off the support and the authors' loop more than half.")
     for alg in (HEAD, AUTH):
         for prior in ("two_discs", "two_rings"):
             r = summary.loc[(alg, prior, "paper")]
             assert r["share left"] > GOALS["share left"] and r["off support"] > GOALS["off support"]
         assert summary.loc[(alg, "two_discs", "paper"), "off support"] < 0.1
-        assert summary.loc[(alg, "two_discs", "notebook 2"), "off support"] > 0.25
+        assert summary.loc[(alg, "two_discs", "notebook 2"), "off support"] > 0.2
     assert summary.loc[(HEAD, "two_rings", "paper"), "off support"] > 1 / 3
     assert summary.loc[(AUTH, "two_rings", "paper"), "off support"] > 0.5
 
 
 def test_the_readme_says_how_long_the_long_profile_took():
-    _says("The committed run trained 16 fits: about six and a half hours of fit time")
+    _says("The committed run trained 16 fits under the pin on a 2-core AMD EPYC with AVX-512: about three and a "
+          "half hours of fit time")
     timings = json.loads((ROOT / "figures" / "timings.json").read_text())["scripts/advai_long.py"]
-    assert len(timings["fit_s"]) == 16 and timings["fit_s total"] / 3600 == pytest.approx(6.5, abs=0.25)
-    _says("then one scoring run of a quarter of an hour")
-    assert timings["notebook_s"] / 60 == pytest.approx(15, abs=4)
+    assert len(timings["fit_s"]) == 16 and timings["fit_s total"] / 3600 == pytest.approx(3.5, abs=0.25)
+    assert timings["models trained"] == 16
+    _says("just under two hours of wall time with two fits at a time, training and scoring in one run")
+    assert 100 < timings["notebook_s"] / 60 < 120
+    made = [e for e in json.loads((ROOT / "figures" / "manifest.json").read_text()).values()
+            if e["notebook"] == "scripts/advai_long.py"]
+    assert made and all(e["numerics"]["mode"] == "pinned" and "avx512f" in e["numerics"]["cpu_flags"] for e in made)
