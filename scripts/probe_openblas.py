@@ -7,8 +7,9 @@ The probe (:func:`advai.evaluate.representation.linear_probe_accuracy`) runs in 
 NumPy's and SciPy's bundled OpenBLAS, which picks its kernels by CPU when it loads; the study's pin
 (:mod:`advai.numerics`) does not cover it. Each core type runs in a fresh interpreter with the
 variable set before NumPy loads; printed: the kernels threadpoolctl reports, then per model and
-budget the accuracy of each seed and their mean, as ``tab-learning-curves`` reports them. Reads
-notebook 3's models from the run cache (run ``make figures ARGS="--only 03"`` first); trains nothing.
+budget the accuracy of each seed and their mean, as ``tab-learning-curves`` reports them. The ten
+models are read from the run cache that notebook 3 fills (``make figures ARGS="--only 03"``); one
+that is missing is trained first, as notebook 3 trains it, and the count of each is printed.
 """
 import argparse
 import os
@@ -28,6 +29,7 @@ def score() -> None:
     from advai.models import LABELS, TRAIN, at_step
     from advai.study import setup
     from advai.study.autoencoders import fit_autoencoders
+    from advai.train import runs_used
 
     kernels = sorted({i.get("architecture") for i in threadpool_info() if i["internal_api"] == "openblas"})
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}: OpenBLAS kernels {kernels}")
@@ -35,6 +37,8 @@ def score() -> None:
     mnist = data.load("mnist5k", split_seed=0)
     jobs = [(mnist, name, s) for name in MODELS for s in range(S.P["n_seeds"])]
     models = fit_autoencoders(jobs, S.P, S.cached)
+    done = [r["status"] for r in runs_used()]
+    print(f"  models: {done.count('read back')} read back, {len(done) - done.count('read back')} trained")
     for name in MODELS:
         for budget in BUDGETS:
             acc = [representation_scores(at_step(models["mnist5k", name, s], budget), mnist, seed=s)["probe_accuracy"]
