@@ -9,9 +9,14 @@ model), :mod:`advai.models` (autoencoders, GANs, the digit classifier), :mod:`ad
 figures, the batch driver), over a shared base: :mod:`advai.train` (the one training
 harness), :mod:`advai.layers`, :mod:`advai.data`, :mod:`advai.files`, :mod:`advai.checks`.
 """
-from . import numerics
+import sys
+
+from . import numerics, openblas
 
 numerics.pin()  # before torch computes anything: the kernels read these variables once
+openblas.pin()  # before NumPy loads: OpenBLAS reads its variable once, when it loads
+if "numpy" in sys.modules:  # too late for this process: say so instead of computing other bits silently
+    openblas.check()
 from .latent.interpolation import METHODS, interpolate  # noqa: E402
 from .latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai  # noqa: E402
 from .latent.priors import PRIORS, get_prior, sample_prior  # noqa: E402

@@ -33,6 +33,8 @@ into ``build/quick-long/figures`` unless ``--figures`` says otherwise.
 import argparse
 import time
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch

@@ -14,9 +14,10 @@ import sys
 import tempfile
 import time
 
+import advai  # first: pins torch's kernels and NumPy's OpenBLAS before they load
+
 import torch
 
-import advai
 from advai.data import load
 from advai.models import fit_model
 from advai.train import resolve_device

@@ -12,6 +12,8 @@ them, the authors' toy loop, the four autoencoders and the ablation, both GANs a
 import argparse
 import tempfile
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import torch
 
 from advai import data

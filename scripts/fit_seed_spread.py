@@ -32,6 +32,8 @@ into the run cache (``runs/``), so an interrupted run resumes. About 20 minutes 
 import argparse
 import time
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import pandas as pd
 import torch
 

@@ -24,6 +24,8 @@ import argparse
 import time
 from pathlib import Path
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import numpy as np
 import pandas as pd
 from scipy import stats

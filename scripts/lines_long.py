@@ -22,6 +22,8 @@ and the README's quoted tables are refreshed. About 20 minutes on 2 CPU cores.
 import argparse
 import time
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import matplotlib.pyplot as plt
 import pandas as pd
 

@@ -12,10 +12,11 @@ AdvAI's share of LineIntp's mismatch left (bias-corrected energy distances) and 
 import argparse
 import time
 
+import advai  # first: pins torch's kernels and NumPy's OpenBLAS before they load
+
 import numpy as np
 import torch
 
-import advai
 from advai.evaluate import mismatch
 from advai.latent.advai_model import AUTHORS
 from advai.latent.priors import get_prior

@@ -8,6 +8,8 @@ and K-means accuracy on the held-out split next to AE and ACAI from the same cac
 """
 import argparse
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import torch
 
 from advai import data

@@ -1,15 +1,19 @@
 """Does notebook 3's linear probe depend on OpenBLAS's kernels? Score the cached AE and AAE models
-at their first two learning-curve budgets natively and with ``OPENBLAS_CORETYPE`` forced.
+at their first two learning-curve budgets with the study's OpenBLAS pin and with the kernels
+OpenBLAS picks for this CPU.
 
-    .venv/bin/python scripts/probe_openblas.py [--coretypes native Haswell]
+    .venv/bin/python scripts/probe_openblas.py [--kernels pinned cpu]
 
 The probe (:func:`advai.evaluate.representation.linear_probe_accuracy`) runs in scikit-learn on
-NumPy's and SciPy's bundled OpenBLAS, which picks its kernels by CPU when it loads; the study's pin
-(:mod:`advai.numerics`) does not cover it. Each core type runs in a fresh interpreter with the
-variable set before NumPy loads; printed: the kernels threadpoolctl reports, then per model and
-budget the accuracy of each seed and their mean, as ``tab-learning-curves`` reports them. The ten
-models are read from the run cache that notebook 3 fills (``make figures ARGS="--only 03"``); one
-that is missing is trained first, as notebook 3 trains it, and the count of each is printed.
+NumPy's and SciPy's bundled OpenBLAS, which picks its kernels by CPU when it loads unless
+``OPENBLAS_CORETYPE`` says otherwise. ``pinned``: advai is imported first, so its pin
+(:mod:`advai.openblas`, ``Haswell``) holds; ``cpu``: NumPy is imported first, so OpenBLAS keeps its
+own choice (``SkylakeX`` on an AVX-512 CPU) and advai would warn. Each runs in a fresh interpreter;
+printed: the kernels threadpoolctl reports, then per model and budget the accuracy of each seed
+and their mean, as ``tab-learning-curves`` reports them. On a CPU whose own choice is ``Haswell``
+the two agree by construction. The ten models are read from the run cache that notebook 3 fills
+(``make figures ARGS="--only 03"``); one that is missing is trained first, as notebook 3 trains
+it, and the count of each is printed.
 """
 import argparse
 import os
@@ -18,21 +22,27 @@ import sys
 import tempfile
 
 MODELS, BUDGETS = ("ae", "aae"), (110, 220)  # steps: 7,040 and 14,080 training images at batch 64
+KERNELS = ("pinned", "cpu")
 
 
-def score() -> None:
+def score(kernels: str) -> None:
     """In this interpreter: the OpenBLAS kernels in use and every probe accuracy."""
-    from threadpoolctl import threadpool_info
+    import warnings
+    if kernels == "cpu":
+        import numpy  # noqa: F401  (NumPy's and SciPy's OpenBLAS load before advai pins them:
+        import scipy.linalg  # noqa: F401  the CPU's own kernels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # advai's warning about this very order
+        import advai  # noqa: F401
 
-    from advai import data
+    from advai import data, openblas
     from advai.evaluate.representation import representation_scores
     from advai.models import LABELS, TRAIN, at_step
     from advai.study import setup
     from advai.study.autoencoders import fit_autoencoders
     from advai.train import runs_used
 
-    kernels = sorted({i.get("architecture") for i in threadpool_info() if i["internal_api"] == "openblas"})
-    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}: OpenBLAS kernels {kernels}")
+    print(f"{kernels}: OpenBLAS kernels {sorted(set(openblas.kernels().values()))}")
     S = setup("03_advai_autoencoder", "paper", 0, os.environ["PROBE_FIGURES"], "cpu")
     mnist = data.load("mnist5k", split_seed=0)
     jobs = [(mnist, name, s) for name in MODELS for s in range(S.P["n_seeds"])]
@@ -49,19 +59,17 @@ def score() -> None:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--coretypes", nargs="+", default=["native", "Haswell"],
-                    help="OPENBLAS_CORETYPE values to compare (native: unset)")
-    ap.add_argument("--score", action="store_true", help=argparse.SUPPRESS)  # the child interpreter's part
+    ap.add_argument("--kernels", nargs="+", choices=KERNELS, default=list(KERNELS),
+                    help="pinned: the study's OpenBLAS pin; cpu: OpenBLAS's own choice for this CPU")
+    ap.add_argument("--score", choices=KERNELS, help=argparse.SUPPRESS)  # the child interpreter's part
     args = ap.parse_args()
     if args.score:
-        return score()
+        return score(args.score)
     with tempfile.TemporaryDirectory() as figures:
-        for core in args.coretypes:
+        for kernels in args.kernels:
             env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
             env.update(PROBE_FIGURES=figures, ADVAI_WORKERS="1", ADVAI_PROGRESS="off")
-            if core != "native":
-                env["OPENBLAS_CORETYPE"] = core
-            subprocess.run([sys.executable, __file__, "--score"], env=env, check=True)
+            subprocess.run([sys.executable, __file__, "--score", kernels], env=env, check=True)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ every regression onto the snap, then the adversarial fits started from them; int
 import argparse
 import time
 
+import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
+
 import numpy as np
 import pandas as pd
 from scipy import stats

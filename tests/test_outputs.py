@@ -201,17 +201,25 @@ def test_finish_script_records_time_and_only_its_own_models(tmp_path, monkeypatc
     assert (tmp_path / "provenance.md").read_text().count("\n") == 2  # no file saved yet: header only
 
 
-def test_provenance_counts_files_per_run_and_says_when_the_environment_was_not_recorded():
+def test_provenance_counts_files_per_run_and_says_which_kernels_were_pinned():
     from advai.study.outputs import provenance_markdown
 
-    pinned = {"mode": "pinned", "cpu": "AMD EPYC"}
+    pinned = {"mode": "pinned", "cpu": "AMD EPYC", "openblas": ["Haswell"]}
+    before = {"mode": "pinned", "cpu": "AMD EPYC"}  # written before the OpenBLAS pin
     md = provenance_markdown({"a.png": {"notebook": "02_b", "commit": "0123456789ab", "numerics": pinned},
                               "a.csv": {"notebook": "02_b", "commit": "0123456789ab", "numerics": pinned},
                               "b.csv": {"notebook": "01_a", "commit": "fedcba9876+dirty"},
-                              "c.csv": {"notebook": "02_b", "commit": "aaaaaaaaaaaa", "numerics": pinned}})
+                              "c.csv": {"notebook": "02_b", "commit": "aaaaaaaaaaaa", "numerics": before},
+                              "d.csv": {"notebook": "02_b", "commit": "bbbbbbbbbbbb",
+                                        "numerics": {**pinned, "openblas": ["SkylakeX"]}},
+                              "e.csv": {"notebook": "03_c", "commit": "cccccccccccc",
+                                        "numerics": {**pinned, "mode": "native", "openblas": ["SkylakeX"]}}})
     lines = md.splitlines()
     assert lines[2] == "| 01_a | fedcba98+dirty | not recorded | not recorded | 1 |"
-    assert lines[3:] == ["| 02_b | 01234567 | pinned | AMD EPYC | 2 |", "| 02_b | aaaaaaaa | pinned | AMD EPYC | 1 |"]
+    assert lines[3:] == ["| 02_b | 01234567 | pinned | AMD EPYC | 2 |",
+                         "| 02_b | aaaaaaaa | pinned except OpenBLAS | AMD EPYC | 1 |",
+                         "| 02_b | bbbbbbbb | pinned except OpenBLAS | AMD EPYC | 1 |",
+                         "| 03_c | cccccccc | native | AMD EPYC | 1 |"]
 
 
 def test_the_commit_is_dirty_for_code_notebook_code_and_pins_not_for_outputs(tmp_path):

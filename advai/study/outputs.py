@@ -31,7 +31,7 @@ from typing import Callable
 
 from filelock import FileLock
 
-from .. import numerics
+from .. import numerics, openblas
 from ..checks import check_choice
 from ..files import atomic_path, figures_dir, project_root
 from ..train import runs_used
@@ -130,17 +130,27 @@ def timings_markdown(timings: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _environment(numerics: dict) -> str:
+    """The provenance table's reading of a manifest entry's ``numerics`` record."""
+    mode = numerics.get("mode", "not recorded")
+    if mode == "pinned" and numerics.get("openblas") != [openblas.CORETYPE]:
+        return "pinned except OpenBLAS"
+    return mode
+
+
 def provenance_markdown(manifest: dict) -> str:
     """A Markdown table of what made each notebook's or script's files in a ``manifest.json``
-    mapping: the commit, the numeric environment (``pinned`` by :mod:`advai.numerics`, or
-    ``native``) and the CPU, with how many files each made. Entries written before the manifest
-    recorded the environment read ``not recorded`` (each library's own kernels)."""
+    mapping: the commit, the numeric environment and the CPU, with how many files each made. The
+    environment reads ``pinned`` (torch's kernels by :mod:`advai.numerics`, NumPy's and SciPy's
+    OpenBLAS by :mod:`advai.openblas`), ``pinned except OpenBLAS`` (entries written before the
+    OpenBLAS pin, or by a process that imported NumPy first), ``native``, or ``not recorded``
+    (entries written before the manifest recorded the environment: each library's own kernels)."""
     made: dict = {}
     for entry in manifest.values():
         numerics = entry.get("numerics") or {}
         commit = entry.get("commit", "unknown")
         key = (entry.get("notebook", "?"), commit.split("+")[0][:8] + ("+dirty" if commit.endswith("+dirty") else ""),
-               numerics.get("mode", "not recorded"), numerics.get("cpu", "not recorded"))
+               _environment(numerics), numerics.get("cpu", "not recorded"))
         made[key] = made.get(key, 0) + 1
     lines = ["| notebook or script | commit | numeric environment | CPU | files |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {name} | {commit} | {mode} | {cpu} | {n} |" for (name, commit, mode, cpu), n in sorted(made.items())]
@@ -183,7 +193,7 @@ class Run:
         self.out = figures_dir(out_dir)
         self._versions = package_versions()
         self._commit = git_commit()
-        self._numerics = numerics.describe()
+        self._numerics = {**numerics.describe(), "openblas": sorted(set(openblas.check().values()))}
         self._runs_before = len(runs_used())
 
     def _record(self, files):
