@@ -15,8 +15,9 @@ OpenBLAS reads the variable once, when the library loads, so it must be set befo
 script imports advai before NumPy (``tests/test_openblas.py`` checks the order; processes a
 notebook or script starts inherit the variable). A process that loaded NumPy first keeps the
 kernels it chose: :func:`check` says so with a warning instead of giving other numbers silently.
-This module is outside every model's code version on purpose: OpenBLAS computes no fit (torch's
-matrix products run on MKL, pinned by :mod:`advai.numerics`), only scores of fitted models.
+This module is outside every model's code version on purpose: fits compute in torch (MKL, oneDNN
+and ATen, pinned by :mod:`advai.numerics`), and what runs on OpenBLAS is the scoring of fitted
+models, so models cached before the pin stay valid and only tables are rescored.
 """
 from __future__ import annotations
 
