@@ -19,18 +19,17 @@ def fresh(code, **env):
                           check=True)
 
 
-REPORT = "import advai, numpy, scipy.linalg; from advai import openblas; print(sorted(set(openblas.kernels().values())))"
+REPORT = "import advai; from advai import openblas; k = openblas.kernels(); print(len(k), sorted(set(k.values())))"
 
 
 def test_import_advai_pins_numpys_and_scipys_openblas():
     out = fresh(REPORT, OPENBLAS_CORETYPE="Sandybridge")  # a setting the pin overrides
-    assert out.stdout.split("\n")[0] == repr([openblas.CORETYPE]) and "RuntimeWarning" not in out.stderr
-    assert fresh("from advai import openblas; print(len(openblas.kernels()))").stdout.strip() == "2"  # NumPy, SciPy
+    assert out.stdout.strip() == f"2 {[openblas.CORETYPE]}" and "RuntimeWarning" not in out.stderr  # NumPy's, SciPy's
 
 
 def test_native_mode_leaves_openblas_alone():
     out = fresh(REPORT, ADVAI_NUMERICS="native", OPENBLAS_CORETYPE="Sandybridge")
-    assert out.stdout.split("\n")[0] == repr(["Sandybridge"])
+    assert out.stdout.strip() == "2 ['Sandybridge']"
     env = {"ADVAI_NUMERICS": "native"}
     assert openblas.pin(env) == {"OPENBLAS_CORETYPE": None} and env == {"ADVAI_NUMERICS": "native"}
     env = {"OPENBLAS_CORETYPE": "Zen"}
