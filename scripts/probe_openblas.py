@@ -31,9 +31,8 @@ def score(kernels: str) -> None:
     if kernels == "cpu":
         import numpy  # noqa: F401  (NumPy's and SciPy's OpenBLAS load before advai pins them:
         import scipy.linalg  # noqa: F401  the CPU's own kernels)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # advai's warning about this very order
-        import advai  # noqa: F401
+        warnings.filterwarnings("ignore", "OpenBLAS runs", RuntimeWarning)  # advai's warning about this very order
+    import advai  # noqa: F401
 
     from advai import data, openblas
     from advai.evaluate.representation import representation_scores
