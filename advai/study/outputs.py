@@ -130,10 +130,10 @@ def timings_markdown(timings: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _environment(numerics: dict) -> str:
+def _environment(record: dict) -> str:
     """The provenance table's reading of a manifest entry's ``numerics`` record."""
-    mode = numerics.get("mode", "not recorded")
-    if mode == "pinned" and numerics.get("openblas") != [openblas.CORETYPE]:
+    mode = record.get("mode", "not recorded")
+    if mode == "pinned" and record.get("openblas") != [openblas.CORETYPE]:
         return "pinned except OpenBLAS"
     return mode
 
