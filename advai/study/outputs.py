@@ -193,7 +193,7 @@ class Run:
         self.out = figures_dir(out_dir)
         self._versions = package_versions()
         self._commit = git_commit()
-        self._numerics = {**numerics.describe(), "openblas": sorted(set(openblas.check().values()))}
+        self._numerics = {**numerics.describe(), "openblas": sorted(set(openblas.kernels().values()))}
         self._runs_before = len(runs_used())
 
     def _record(self, files):
