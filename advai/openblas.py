@@ -59,4 +59,3 @@ def check() -> dict:
                       f"in the last bits from other machines'. Import advai first, or start Python with "
                       f"OPENBLAS_CORETYPE={CORETYPE}.", RuntimeWarning, stacklevel=2)
     return found
-
