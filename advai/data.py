@@ -9,7 +9,9 @@ r"""Image datasets, offline only: nothing is ever downloaded.
   :func:`render_lines`.
 * ``mnist``, ``fashion_mnist`` -- the full IDX files, *if* placed in the data folder (``data/``
   unless ``$ADVAI_DATA_DIR`` says otherwise; see data/README.md and :mod:`advai.files`).
-* ``cifar10`` -- the python batches, *if* placed in ``<data folder>/cifar-10-batches-py``.
+* ``cifar10`` -- the python batches, *if* placed in ``<data folder>/cifar-10-batches-py``; read by
+  :func:`advai.files.read_plain_pickle`, which builds only containers, bytes, numbers and NumPy
+  arrays, so a batch file cannot run code.
 
 Images are float32 tensors in [0, 1] (the lines in [-1, 1], :data:`LINES_RANGE`), shape
 ``[n, channels, h, w]``; ``Dataset.info["value_range"]`` says which. :func:`load` returns a
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,9 +185,8 @@ def _cifar10(folder: Path):
     xs, ys = [], []
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         path = _require(folder / name)
+        batch = files.read_plain_pickle(path, "CIFAR-10 python batch")  # builds no object but data: runs no code
         try:
-            with open(path, "rb") as f:
-                batch = pickle.load(f, encoding="bytes")
             xs.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
             ys.append(np.asarray(batch[b"labels"]))
         except Exception as exc:

@@ -15,11 +15,21 @@ figures         ``ADVAI_FIGURES_DIR`` ``<root>/figures``  figures, tables, manif
 Every result and checkpoint is written through :func:`atomic_path` (a temporary file renamed
 over the target only on success), so an interrupted run never leaves half a file in place of
 a good one. Torch files are read with ``weights_only=True`` (:func:`read_torch_file`): loading
-a file cannot run code, and anything unreadable raises ``ValueError`` naming the file.
+a file cannot run code, and anything unreadable raises ``ValueError`` naming the file. Every
+torch file also carries a SHA-256 digest of its payload (:func:`payload_digest`: every tensor's
+dtype, shape and bytes, every field's type and value), written with it and checked when it is
+read, so a file altered after it was written (one flipped byte in a weight, a field edited by
+hand) is refused, not trusted. Python pickles a user places (CIFAR-10's batches) are read by
+:func:`read_plain_pickle`, which builds only containers, strings, numbers and NumPy arrays.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib
+import io
 import os
+import pickle
+import struct
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,8 +86,46 @@ def atomic_path(final: Path):
             os.remove(tmp)
 
 
+DIGEST_KEY = "sha256"
+
+
+def _feed(h, obj) -> None:
+    """Feed ``obj`` into the hash ``h`` with a type tag before every value, so that no two
+    different payloads feed the same bytes (``1`` vs ``1.0`` vs ``"1"``, ``[a, b]`` vs ``(a, b)``)."""
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous()
+        h.update(b"T" + f"{t.dtype}{tuple(t.shape)}".encode() + b"\0")
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(obj, dict):
+        h.update(b"D" + struct.pack("<q", len(obj)))
+        for key, value in obj.items():  # insertion order: torch.save and torch.load keep it
+            _feed(h, key)
+            _feed(h, value)
+    elif isinstance(obj, (list, tuple)):
+        h.update((b"L" if isinstance(obj, list) else b"U") + struct.pack("<q", len(obj)))
+        for value in obj:
+            _feed(h, value)
+    elif obj is None or isinstance(obj, (bool, int, float, str, bytes)):
+        h.update(type(obj).__name__.encode() + b":" + (obj if isinstance(obj, bytes) else repr(obj).encode()) + b"\0")
+    elif isinstance(obj, torch.dtype):
+        h.update(b"dtype:" + str(obj).encode() + b"\0")
+    else:
+        raise ValueError(f"a torch file payload holds only tensors, containers, numbers and strings, "
+                         f"found {type(obj).__name__}")
+
+
+def payload_digest(payload: dict) -> str:
+    r"""SHA-256 of a payload: every tensor as its dtype, shape and raw bytes, every other value
+    with its type, in the order the payload holds them (the :data:`DIGEST_KEY` field left out)."""
+    h = hashlib.sha256()
+    _feed(h, {k: v for k, v in payload.items() if k != DIGEST_KEY})
+    return h.hexdigest()
+
+
 def write_torch_file(path, payload: dict) -> None:
-    """``torch.save`` a plain payload (tensors, numbers, strings, lists, dicts) atomically."""
+    """``torch.save`` a plain payload (tensors, numbers, strings, lists, dicts) atomically, with
+    its :func:`payload_digest` under :data:`DIGEST_KEY`."""
+    payload = {**{k: v for k, v in payload.items() if k != DIGEST_KEY}, DIGEST_KEY: payload_digest(payload)}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 
@@ -85,10 +133,14 @@ def write_torch_file(path, payload: dict) -> None:
 def read_torch_file(path, what: str = "model file") -> dict:
     """Read a file written by :func:`write_torch_file` without executing code (``weights_only=True``).
 
-    Raises ``ValueError`` naming the file when it is missing, truncated, not a torch file, or
-    holds anything but plain data (a pickle that would run code is refused, not run).
+    Raises ``ValueError`` naming the file when it is missing, a folder, truncated, not a torch
+    file, holds anything but plain data (a pickle that would run code is refused, not run), has no
+    digest, or its payload no longer matches the digest written with it (altered since). The
+    digest is returned with the payload's other fields.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder, not a file")
     if not path.exists():
         raise ValueError(f"{what} {path} does not exist")
     try:
@@ -97,4 +149,79 @@ def read_torch_file(path, what: str = "model file") -> dict:
         raise ValueError(f"{what} {path} is corrupt or not a plain torch file: {exc}") from exc
     if not isinstance(blob, dict):
         raise ValueError(f"{what} {path} does not hold an advai payload (found {type(blob).__name__})")
+    stored = blob.get(DIGEST_KEY)
+    if not isinstance(stored, str):
+        raise ValueError(f"{what} {path} has no integrity digest (field {DIGEST_KEY!r}): written by an advai "
+                         "older than the digests, or not by advai; it is not trusted")
+    try:
+        actual = payload_digest(blob)
+    except ValueError as exc:
+        raise ValueError(f"{what} {path}: {exc}") from exc
+    if actual != stored:
+        raise ValueError(f"{what} {path} was altered after it was written: its payload does not match its "
+                         f"digest (field {DIGEST_KEY!r}); it is not trusted (retrain, or use another file)")
     return blob
+
+
+#: What :func:`read_plain_pickle` lets a pickle build besides containers, strings and numbers:
+#: NumPy arrays and dtypes, by the names NumPy 1 and NumPy 2 pickle them under (and bytes from
+#: latin-1 text, as Python 3 writes them at protocol 2).
+PICKLE_ALLOWED = {
+    ("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"): ("numpy._core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"): ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"): ("numpy", "ndarray"),
+    ("numpy", "dtype"): ("numpy", "dtype"),
+}
+
+
+def _latin1_bytes(text: str, encoding: str) -> bytes:
+    """What a protocol-2 pickle written by Python 3 builds ``bytes`` with (``_codecs.encode(s, 'latin1')``),
+    for that one codec only."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"the pickle asks for _codecs.encode with {encoding!r}, which a data file never needs")
+    return text.encode("latin1")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """An unpickler that can build nothing but builtin containers, strings, numbers and
+    NumPy arrays: any other global a pickle names (``os.system``, ``builtins.eval``, a class of
+    any module) is refused before it is looked up, so no code in the file runs."""
+
+    def find_class(self, module, name):
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_bytes
+        target = PICKLE_ALLOWED.get((module, name))
+        if target is None:
+            raise pickle.UnpicklingError(f"the pickle asks for {module}.{name}, which a data file never needs")
+        return getattr(importlib.import_module(target[0]), target[1])
+
+
+def read_plain_pickle(path, what: str = "data file", encoding: str = "bytes"):
+    """Read a Python pickle that holds only plain data (dicts, lists, bytes, strings, numbers,
+    NumPy arrays of non-object dtype) without running code from it; anything else -- a pickle
+    naming any other function or class, object arrays, a truncated file -- is a ``ValueError``
+    naming the file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            obj = _PlainUnpickler(io.BufferedReader(f), encoding=encoding).load()
+    except Exception as exc:
+        raise ValueError(f"{path} is not a {what} of plain data (corrupt, a wrong file, or a pickle that asks "
+                         f"to run code, which is refused without running it): {exc}") from exc
+    _refuse_objects(path, what, obj)
+    return obj
+
+
+def _refuse_objects(path, what, obj) -> None:
+    import numpy as np
+
+    if isinstance(obj, np.ndarray) and obj.dtype.hasobject:
+        raise ValueError(f"{what} {path} holds an array of Python objects; only numeric arrays are read")
+    if isinstance(obj, dict):
+        for v in obj.values():
+            _refuse_objects(path, what, v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _refuse_objects(path, what, v)

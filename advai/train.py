@@ -20,8 +20,18 @@ run's device. The harness owns the rest:
   writability before the first step;
 * **resume**: a run pointed at its checkpoint continues from the last finished step and ends
   with bit-identical weights and history (on the same device); a finished one returns at once;
-* **refusal**: a checkpoint made with another configuration or other data, a corrupt file or a
-  file of another kind raises ``ValueError`` naming the file and what differs;
+* **refusal**: a checkpoint made with another configuration or other data, a corrupt file, a
+  file of another kind, a file altered after it was written (its digest,
+  :func:`advai.files.payload_digest`, no longer matches) or one whose fields are out of range
+  (step not an integer in [0, steps], history or snapshots of the wrong types, weights not
+  finite) raises ``ValueError`` naming the file and the field; a refused file is never
+  overwritten;
+* **one run trained once**: a fit with a checkpoint holds ``<checkpoint>.lock`` while it trains;
+  a second process asking for the same run waits for it and then reads the result back;
+* **memory**: before the first step, the memory a step needs is estimated from the networks and
+  the batch size (:func:`estimate_step_memory`) and checked against what the machine or device
+  has free (:func:`available_memory`): a batch that cannot fit is a ``ValueError`` naming
+  ``batch_size`` and the estimate, never a kill by the kernel;
 * **cache**: with ``cache=<folder>`` the checkpoint is ``<folder>/<run_name(config)>.pt``, so
   the same configuration finds its run again; ``resume=False`` trains from scratch and
   overwrites; ``resume="once"`` is the study's recompute policy: train from scratch the first
@@ -47,9 +57,12 @@ for longer). The device is ``device`` or, by default, ``$ADVAI_DEVICE`` (else th
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import inspect
 import json
+import math
+import numbers
 import os
 import re
 import signal
@@ -58,9 +71,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from contextlib import contextmanager, nullcontext
 from typing import Callable
 
 import torch
+from filelock import FileLock, Timeout
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -103,7 +118,10 @@ def resolve_device(device: str | None = None) -> torch.device:
 
 def check_writable(path: Path) -> None:
     """Raise ``ValueError`` naming the folder unless a checkpoint can be written next to ``path``
-    (the folder is created if missing): found before training, not after it."""
+    (the folder is created if missing), and unless ``path`` itself is free for a file (not a
+    folder): found before training, not after it."""
+    if path.is_dir():
+        raise ValueError(f"checkpoint {path} is a folder; pass a file path (or cache=<folder>)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".advai-write-test-"):
@@ -201,6 +219,123 @@ class Minibatches:
     def __call__(self) -> tuple:
         idx = torch.randint(len(self.tensors[0]), (self.batch_size,)).to(self.tensors[0].device)
         return tuple(t[idx] for t in self.tensors)
+
+    def resized(self, batch_size: int) -> "Minibatches":
+        """The same draws at another batch size (what :func:`estimate_step_memory` probes with)."""
+        return Minibatches(*self.tensors, batch_size=batch_size)
+
+
+class Draws:
+    """Batches of ``draws * batch_size`` rows from ``sample(n)`` (a prior sampler): the batches of
+    the fits of R, whose step takes ``draws`` prior samples per batch element (endpoints, and the
+    prior samples the critic sees)."""
+
+    def __init__(self, sample: Callable[[int], torch.Tensor], batch_size: int, draws: int = 1):
+        self.sample, self.batch_size = sample, check_positive_int("batch_size", batch_size)
+        self.draws = check_positive_int("draws", draws)
+
+    def __call__(self) -> tuple:
+        return (self.sample(self.draws * self.batch_size),)
+
+    def resized(self, batch_size: int) -> "Draws":
+        return Draws(self.sample, batch_size, self.draws)
+
+
+@contextmanager
+def _rng_untouched(dev):
+    """Every random stream a step might draw from (torch's, NumPy's global, Python's) restored on exit."""
+    import random
+
+    import numpy as np
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+            yield
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+
+
+def estimate_step_memory(model: "Trainable", batches, train: dict, dev=torch.device("cpu")) -> int:
+    """Bytes one training step of ``model`` on ``batches`` needs, estimated before training.
+
+    Two probe steps on a copy of the model, at batch sizes 2 and 4 (random streams untouched),
+    count the bytes of the batch and of every tensor autograd keeps for the backward pass
+    (``torch.autograd.graph.saved_tensors_hooks``; each storage once); a straight line through the two counts gives
+    a fixed part :math:`F` and a part per batch element :math:`a`. The estimate for
+    ``batches.batch_size`` = B is :math:`3(F + aB) + 4P`: the kept tensors, their gradients and
+    the backward pass's temporaries (convolution buffers, a second backward pass through the same
+    graph), plus the parameters' bytes :math:`P` four times (weights, gradients, Adam's two
+    moments). ``scripts/bench_memory.py`` prints it beside the measured peak of real steps."""
+    counts = []
+    for b in (2, 4):
+        probe = copy.deepcopy(model)
+        optimizers = probe.configure_optimizers(train)
+        kept = {}  # storage address -> bytes: a tensor kept by several operations counts once
+
+        def pack(t):
+            kept[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+            return t
+        with _rng_untouched(dev), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            batch = tuple(batches.resized(b)())
+            for t in batch:
+                pack(t)
+            probe.train()
+            probe.train_step(batch, optimizers)
+        counts.append(sum(kept.values()))
+    per_element = max(0.0, (counts[1] - counts[0]) / 2)
+    fixed = max(0.0, counts[0] - 2 * per_element)
+    params = sum(p.numel() * p.element_size() for p in model.parameters())
+    return int(3 * (fixed + per_element * batches.batch_size) + 4 * params)
+
+
+def _meminfo(key: str) -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def available_memory(dev=torch.device("cpu")) -> int | None:
+    """Bytes this process can still allocate on ``dev``: a CUDA device's free memory; on the CPU the
+    least of the machine's available memory (``MemAvailable``), what the cgroup's limit leaves,
+    and what an address-space limit (``ulimit -v``) leaves. ``None`` when nothing can be read."""
+    if dev.type == "cuda":
+        return int(torch.cuda.mem_get_info(dev)[0])
+    found = [_meminfo("MemAvailable")]
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            found.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            status = Path("/proc/self/status").read_text()
+            used = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmSize:"))) * 1024
+            found.append(soft - used)
+    except (ImportError, OSError, ValueError, StopIteration):
+        pass
+    found = [f for f in found if f is not None]
+    return max(0, min(found)) if found else None
+
+
+def check_memory(model: "Trainable", batches, train: dict, dev) -> None:
+    """Raise ``ValueError`` naming ``batch_size`` when :func:`estimate_step_memory` exceeds
+    :func:`available_memory`; batches without ``resized`` (a caller's own callable) are not probed."""
+    if not hasattr(batches, "resized"):
+        return
+    need, have = estimate_step_memory(model, batches, train, dev), available_memory(dev)
+    if have is not None and need > have:
+        raise ValueError(f"batch_size={batches.batch_size}: a training step needs about {need / 2**30:.2f} GiB "
+                         f"(estimated from the networks: tensors kept for the backward pass at batch sizes 2 "
+                         f"and 4, scaled, plus weights, gradients and Adam's moments), but only "
+                         f"{have / 2**30:.2f} GiB is available on {dev}; choose a smaller batch_size")
 
 
 def data_fingerprint(images: torch.Tensor) -> dict:
@@ -341,9 +476,60 @@ def read_checkpoint(path, config: dict, steps: int) -> dict:
     diff = sorted(k for k in set(config) | set(stored) if k != "steps" and stored.get(k) != config.get(k))
     if diff:
         raise ValueError(_describe_difference(path, stored, config, diff))
-    if blob.get("step", 0) > steps:
-        raise ValueError(f"checkpoint {path} is at step {blob['step']} > steps={steps}")
+    check_checkpoint_fields(path, blob, steps)
     return blob
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def check_tensors(path, field: str, state, what: str = "checkpoint") -> None:
+    """Raise ``ValueError`` naming the file and ``field`` unless ``state`` maps names to tensors
+    whose floating-point entries are all finite."""
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise ValueError(f"{what} {path}: field {field!r} must map names to tensors")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"{what} {path}: field {field!r} holds NaN or inf in {', '.join(bad[:3])}"
+                         f"{' and more' if len(bad) > 3 else ''}; it is not trusted")
+
+
+def check_history(path, history, what: str = "checkpoint") -> None:
+    """Raise ``ValueError`` unless ``history`` maps names to lists of numbers (its ``step`` to integers)."""
+    ok = isinstance(history, dict) and all(isinstance(k, str) and isinstance(v, list) for k, v in history.items())
+    if not ok or not all(_is_int(s) for s in history.get("step", [])) \
+            or not all(isinstance(x, numbers.Real) for v in history.values() for x in v):
+        raise ValueError(f"{what} {path}: field 'history' must map names to lists of numbers")
+
+
+def check_checkpoint_fields(path, blob: dict, steps: int) -> None:
+    """Every field a resumed fit reads, checked before it is used (``ValueError`` naming the file
+    and the field): ``step`` an integer in [0, ``steps``], ``seconds`` a finite number >= 0,
+    ``history`` lists of numbers, ``snapshots`` a list of (step, tensors) pairs, ``model`` finite
+    tensors, ``optimizers`` a dict of states, ``rng`` a byte tensor."""
+    step = blob.get("step")
+    if not _is_int(step) or not 0 <= step <= steps:
+        raise ValueError(f"checkpoint {path}: field 'step' must be an integer in [0, steps={steps}], found {step!r}")
+    if not _is_number(blob.get("seconds")) or blob["seconds"] < 0:
+        raise ValueError(f"checkpoint {path}: field 'seconds' must be a finite number >= 0, found {blob.get('seconds')!r}")
+    check_history(path, blob.get("history"))
+    snapshots = blob.get("snapshots", [])
+    if not isinstance(snapshots, list) or not all(isinstance(s, (list, tuple)) and len(s) == 2 and _is_int(s[0])
+                                                  for s in snapshots):
+        raise ValueError(f"checkpoint {path}: field 'snapshots' must be a list of (step, weights) pairs")
+    for k, (_, state) in enumerate(snapshots):
+        check_tensors(path, f"snapshots[{k}]", state)
+    check_tensors(path, "model", blob.get("model"))
+    if not isinstance(blob.get("optimizers"), dict) or not all(isinstance(v, dict) for v in blob["optimizers"].values()):
+        raise ValueError(f"checkpoint {path}: field 'optimizers' must map names to optimizer states")
+    rng = blob.get("rng")
+    if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8:
+        raise ValueError(f"checkpoint {path}: field 'rng' must be a byte tensor (torch's RNG state)")
 
 
 def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
@@ -375,18 +561,62 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     steps = check_positive_int("steps", steps)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     log_every = check_positive_int("log_every", log_every)
+    seed = check_seed(seed)
     dev = resolve_device(device)
-    config = {**identity, "code": code_version(*code), "train": dict(train), "seed": int(seed), "steps": steps,
+    config = {**identity, "code": code_version(*code), "train": dict(train), "seed": seed, "steps": steps,
               "numerics": numerics.identity(dev)}
     if snapshot_every is not None:
         config["snapshot_every"] = check_positive_int("snapshot_every", snapshot_every)
     path = Path(checkpoint) if checkpoint is not None else (Path(cache) / f"{run_name(config)}.pt" if cache else None)
     if path is not None:
         check_writable(path)
+    with _run_lock(path, desc) as waited:
+        if waited and resume == "once":
+            resume = True  # another process trained this run while we waited: read back what it made
+        return _fit_locked(build, batches, train, config, path, dev, steps=steps, seed=seed, cache=cache,
+                           checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
+                           callback=callback, desc=desc, snapshot_every=snapshot_every)
+
+
+def check_seed(seed) -> int:
+    """Return ``seed`` as an int; raise ``ValueError`` unless it is a whole number in [0, 2**63)
+    (bools and fractions such as 1.5 are refused)."""
+    if not _is_int(seed) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
+    return int(seed)
+
+
+@contextmanager
+def _run_lock(path: Path | None, desc: str):
+    """Hold ``<path>.lock`` while a run is trained or read, so that two processes asking for the same
+    run train it once: the second waits (saying so) and yields ``True`` (it waited on another)."""
+    if path is None:
+        with nullcontext():
+            yield False
+        return
+    lock = FileLock(str(path) + ".lock")
+    waited = False
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        waited = True
+        print(f"[advai] {desc or path.name}: another process is training this run; waiting for it to finish",
+              file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        yield waited
+    finally:
+        lock.release()
+
+
+def _fit_locked(build, batches, train, config, path, dev, *, steps, seed, cache, checkpoint_every, resume, progress,
+                log_every, callback, desc, snapshot_every) -> Trainable:
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(seed)
         model = build()  # initial weights from the seed
         blob = read_checkpoint(path, config, steps) if reuses_checkpoint(path, resume) else None
+        if blob is None or blob["step"] < steps:
+            check_memory(model, batches, train, dev)  # before the first batch is drawn
         if blob is None:
             model.prepare(seed=seed, cache=cache, resume=resume, progress=progress)
         model.to(dev)

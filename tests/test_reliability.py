@@ -12,6 +12,7 @@ import signal
 import pytest
 import torch
 
+from advai import train as harness_module
 from advai.files import read_torch_file
 from advai.latent.advai_fit import fit_advai
 from advai.models import fit_model
@@ -53,6 +54,10 @@ class SignalInBackward:
 
 @pytest.mark.parametrize("kind", ["advai", "acai"])
 def test_a_signal_inside_the_backward_pass_resumes_bit_identically_at_10_random_points(kind, tmp_path, monkeypatch):
+    # the memory check's two probe steps (on a copy, before training) would add backward passes
+    # that are not training steps; they touch neither the model nor the random streams
+    # (tests/test_untrusted_files.py), so they are left out of the count here
+    monkeypatch.setattr(harness_module, "check_memory", lambda *a, **k: None)
     full_w, full_h = run(kind)
     with monkeypatch.context() as m:
         counter = SignalInBackward(m)

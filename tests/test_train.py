@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from advai.data import Dataset
-from advai.files import read_torch_file
+from advai.files import read_torch_file, write_torch_file
 from advai.latent.advai_fit import fit_advai
 from advai.models import fit_model
 from advai.models.classifier import fit_classifier
@@ -114,7 +114,7 @@ def test_checkpoints_of_other_runs_and_damaged_files_are_refused_naming_the_file
     train(kind, 2, checkpoint=ckpt)
     with pytest.raises(ValueError, match=r"run\.pt was made with other settings.*seed: checkpoint 1 vs requested 2"):
         train(kind, 2, seed=2, checkpoint=ckpt)
-    with pytest.raises(ValueError, match=r"run\.pt is at step 2 > steps=1"):
+    with pytest.raises(ValueError, match=r"run\.pt: field 'step' must be an integer in \[0, steps=1\], found 2"):
         train(kind, 1, checkpoint=ckpt)
     w, _ = train(kind, 4, checkpoint=ckpt)  # more steps: the run continues
     assert read_torch_file(ckpt)["step"] == 4
@@ -123,6 +123,9 @@ def test_checkpoints_of_other_runs_and_damaged_files_are_refused_naming_the_file
     with pytest.raises(ValueError, match=r"bad\.pt is corrupt"):
         train(kind, 2, checkpoint=bad)
     torch.save({"format": "something-else", "step": 1}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match=r"foreign\.pt has no integrity digest"):
+        train(kind, 2, checkpoint=tmp_path / "foreign.pt")
+    write_torch_file(tmp_path / "foreign.pt", {"format": "something-else", "step": 1})
     with pytest.raises(ValueError, match=r"foreign\.pt is not an advai training checkpoint"):
         train(kind, 2, checkpoint=tmp_path / "foreign.pt")
 

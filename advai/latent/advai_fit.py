@@ -18,7 +18,7 @@ import torch
 from ..checks import (as_tensor, broadcast_codes, check_alpha, check_choice, check_finite, check_positive_int,
                       check_settings, with_defaults)
 from ..files import read_torch_file, write_torch_file
-from ..train import CHECKPOINT_FORMAT, Trainable, fit
+from ..train import CHECKPOINT_FORMAT, Draws, Trainable, check_history, check_tensors, fit
 from .advai_model import DEFAULTS, MODES, OBJECTIVES, RULES, AdvAIConfig, AdvAITraining, Correction, OracleTraining
 from .priors import get_prior
 
@@ -141,7 +141,7 @@ def fit_correction(training: Callable[[], Trainable], sampler, dim: int | None, 
     sample, dim, name = make_sampler(sampler, dim, name)
     cfg = AdvAIConfig(dim=dim, mode=mode, hidden=hp["hidden"], layers=hp["layers"], n_scale=hp["n_scale"])
     identity = {"kind": "advai", "sampler": name, "dim": dim, "mode": mode, "model": asdict(cfg), **identity}
-    trained = fit(lambda: training(cfg, hp), lambda: (sample(draws * hp["batch_size"]),), identity,
+    trained = fit(lambda: training(cfg, hp), Draws(sample, hp["batch_size"], draws), identity,
                   hp if train is None else train, code=code, desc=desc.format(name=name, dim=dim, mode=mode), **run)
     meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
     dev = next(trained.average.parameters()).device
@@ -187,7 +187,11 @@ def fit_advai(sampler, dim: int | None = None, mode: str = "factorized", steps: 
 
 
 def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:
-    """Load an interpolator written by :meth:`AdvAIInterpolator.save` (or a finished fit's checkpoint)."""
+    """Load an interpolator written by :meth:`AdvAIInterpolator.save` (or a finished fit's checkpoint).
+
+    The file is read without running code and checked against the digest written with it
+    (:func:`advai.files.read_torch_file`); R's weights must be finite tensors that fit the stored
+    configuration. Anything else is a ``ValueError`` naming the file (and the field)."""
     blob = read_torch_file(path, "interpolator file")
     try:
         if blob.get("format") == CHECKPOINT_FORMAT and blob["config"].get("kind") == "advai":
@@ -200,6 +204,10 @@ def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:
             raise ValueError(f"{path} is not an advai interpolator file (format={blob.get('format')!r})")
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"interpolator file {path} is incomplete: missing or malformed {exc}") from exc
+    check_tensors(path, "state", state, "interpolator file")
+    check_history(path, history, "interpolator file")
+    if not isinstance(meta, dict):
+        raise ValueError(f"interpolator file {path}: field 'meta' must be a dict, found {type(meta).__name__}")
     it = AdvAIInterpolator(cfg, history=history, meta=meta)
     try:
         it.correction.load_state_dict(state)

@@ -46,7 +46,7 @@ from dataclasses import asdict, replace
 import torch
 
 from ..checks import check_positive_int
-from ..train import Trainable, fit
+from ..train import Draws, Trainable, fit
 from .advai_model import AUTHORS, LOSSES, AdvAIConfig, Correction, Critic
 from .advai_fit import AdvAIInterpolator, make_sampler
 
@@ -187,7 +187,7 @@ def fit_authors_toy(sampler, dim: int | None = None, steps: int = PAPER_STEPS, s
     build = lambda: AuthorsToyTraining(dim, hp)  # noqa: E731
     cfg = build().cfg
     identity = {"kind": "advai-authors-toy", "sampler": name, "dim": dim, "model": asdict(cfg)}
-    trained = fit(build, lambda: (sample(hp["batch_size"]),), identity, hp, code=(AuthorsToyTraining, fit_authors_toy),
+    trained = fit(build, Draws(sample, hp["batch_size"]), identity, hp, code=(AuthorsToyTraining, fit_authors_toy),
                   steps=steps, seed=seed, device=device, checkpoint=checkpoint, cache=cache,
                   checkpoint_every=checkpoint_every, resume=resume, progress=progress, snapshot_every=snapshot_every,
                   callback=callback, desc=f"AdvAI {name} d={dim}, the authors' loop")

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from ..layers import mlp
-from ..train import Trainable, fit
+from ..train import Draws, Trainable, fit
 
 #: The authors' sizes (``AdvAI_AE.py`` flags): hidden units and layers of every MLP, R's embedding size, n_scale.
 AUTHORS_SIZES = {"hidden": 1200, "layers": 2, "code": 100, "n_scale": 5.0}
@@ -114,7 +114,7 @@ def fit_whole_code(dim: int, steps: int, train: dict, seed: int = 0, cache=None,
         raise ValueError(f"unknown sizes {unknown}; choose from {sorted(AUTHORS_SIZES)}")
     batch = int(train["batch_size"])
     hp = {k: train[k] for k in ("batch_size", "lr", "beta1")}
-    return fit(lambda: WholeCodeWarmup(dim, **cfg), lambda: (torch.randn(batch, dim),),
+    return fit(lambda: WholeCodeWarmup(dim, **cfg), Draws(lambda n: torch.randn(n, dim), batch),
                {"kind": "whole-code-warmup", "dim": int(dim), "sizes": cfg}, hp, code=(WholeCodeWarmup,),
                steps=steps, seed=seed, cache=cache, resume=resume, progress=progress,
                desc=f"AdvAI-AE R warm-up d={dim}")
