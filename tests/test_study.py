@@ -1,5 +1,6 @@
 """The batch driver: notebook discovery, cleaning, and outputs promoted only when a notebook finishes."""
 import json
+import os
 
 import numpy as np
 
@@ -74,9 +75,9 @@ def snapshot(*folders):
 
 
 def test_a_notebook_that_fails_midway_leaves_the_committed_files_byte_identical(tmp_path, monkeypatch):
-    import papermill
-
     monkeypatch.setenv("ADVAI_FIGURES_DIR", str(tmp_path / "unused"))  # restored after the test
+    monkeypatch.setenv("PYTHONPATH", os.environ.get("PYTHONPATH", ""))  # run_notebook sets both for its kernels
+    monkeypatch.setenv("ADVAI_CHECKOUT", os.environ.get("ADVAI_CHECKOUT", ""))
     monkeypatch.delenv("ADVAI_FIGURE_FORMATS", raising=False)  # both formats, as the study writes them
     src, figures, nb_out = tmp_path / "notebooks", tmp_path / "figures", tmp_path / "committed"
     for f in (src, figures, nb_out):
@@ -86,7 +87,7 @@ def test_a_notebook_that_fails_midway_leaves_the_committed_files_byte_identical(
     (figures / "manifest.json").write_text('{"tab-toy.csv": {"notebook": "99_toy", "commit": "old"}}\n')
     (nb_out / "99_toy.ipynb").write_text("old notebook")
     before = snapshot(figures, nb_out)
-    with pytest.raises(papermill.PapermillExecutionError, match="failed on purpose"):
+    with pytest.raises(study.NotebookFailed, match="failed on purpose"):
         study.run_notebook(path, figures, nb_out, {"fail": True}, tmp_path / "work")
     assert snapshot(figures, nb_out) == before  # the staged table and figure were never promoted
 

@@ -98,9 +98,40 @@ def promote(stage: Path, figures: Path) -> dict:
     return manifest
 
 
+class NotebookFailed(RuntimeError):
+    """A notebook of the batch command raised: names the notebook file, the failing cell as the
+    file counts its cells, and the folder kept for inspection."""
+
+
+def failed_cell(executed: Path) -> tuple[int, str] | None:
+    """``(index, source)`` of the cell that raised in papermill's ``executed`` notebook, the index
+    counted as in the notebook file (papermill's injected-parameters cell and its error banners
+    left out, the first cell 1), or ``None`` when no cell holds an error."""
+    nb = nbformat.read(executed, as_version=4)
+    added = ("injected-parameters", "papermill-error-cell-tag")
+    own = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & set(added)]
+    for i, cell in enumerate(own, start=1):
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i, cell.source
+    return None
+
+
+def kernel_environment(root: Path) -> None:
+    """Make the notebook kernels import ``advai`` from the checkout ``root`` (first on
+    ``PYTHONPATH``, ahead of any installed copy) and tell them which checkout that is
+    (``$ADVAI_CHECKOUT``: :class:`advai.study.outputs.Run` records where the package came from
+    and refuses another copy)."""
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != root.resolve()]
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(root)] + rest)
+    os.environ["ADVAI_CHECKOUT"] = str(root)
+
+
 def run_notebook(path: Path, figures: Path, nb_out: Path, params: dict, work: Path) -> dict:
     """Execute notebook ``path`` with its outputs staged under ``work``; promote them only if it finishes.
 
+    The kernel imports ``advai`` from this checkout (:func:`kernel_environment`). A notebook that
+    raises is a :class:`NotebookFailed` naming the file, the cell (:func:`failed_cell`) and the
+    folder ``work`` kept with its staged outputs and executed notebook.
     Returns the notebook's wall time and the models it used (run names and what happened).
     """
     stage, executed = work / "staging" / path.stem, work / "executed" / path.name
@@ -108,9 +139,18 @@ def run_notebook(path: Path, figures: Path, nb_out: Path, params: dict, work: Pa
     stage.mkdir(parents=True)
     executed.parent.mkdir(parents=True, exist_ok=True)
     os.environ["ADVAI_FIGURES_DIR"] = str(stage)  # the kernel inherits it
+    kernel_environment(project_root())
     t0 = time.time()
-    pm.execute_notebook(str(path), str(executed), parameters=params, cwd=str(path.parent),
-                        kernel_name="python3", progress_bar=False)
+    try:
+        pm.execute_notebook(str(path), str(executed), parameters=params, cwd=str(path.parent),
+                            kernel_name="python3", progress_bar=False)
+    except pm.PapermillExecutionError as exc:
+        cell = failed_cell(executed) if executed.exists() else None
+        where = (f"cell {cell[0]} of the file (counting every cell from 1; it begins "
+                 f"{cell[1].strip().splitlines()[0][:60]!r})" if cell else "a cell papermill could not place")
+        raise NotebookFailed(f"{path} failed in {where}: {exc.ename}: {exc.evalue}\n"
+                             f"kept for inspection: {work} (executed notebook {executed}, staged outputs {stage}); "
+                             "the committed notebooks, figures and tables are untouched") from exc
     clean_notebook(executed)
     seconds = round(time.time() - t0, 1)
     record_timings(stage, path.stem, "notebook_s", seconds)
@@ -162,7 +202,10 @@ def main(argv=None) -> int:
     total, work = 0.0, Path(tempfile.mkdtemp(dir=root / "build", prefix=f"run-{args.profile}-seed{args.seed}-"))
     for path in notebook_paths(args.only):
         print(f"[advai] {path.name}: profile={args.profile} seed={args.seed}", flush=True)
-        done = run_notebook(path, figures, nb_out, params, work)
+        try:
+            done = run_notebook(path, figures, nb_out, params, work)
+        except NotebookFailed as exc:
+            raise SystemExit(f"[advai] {exc}") from exc
         total += done["seconds"]
         statuses = list(done["models"].values())
         for key, status in (("models trained", "trained"), ("models read back", "read back")):

@@ -4,7 +4,7 @@ A notebook opens a :class:`Run` with its name and parameters; ``run.savefig`` an
 ``run.save_table`` write PNG/PDF figures and CSV + Markdown tables through a temporary
 file and an atomic rename (a failed notebook never leaves a half-written file in place of
 a good one), and add a manifest entry per file: notebook, parameters, seed, profile,
-package versions, git commit.
+package versions, git commit, and where ``advai`` was imported from (:func:`package_origin`).
 
 Each manifest entry also lists the trained models (:func:`advai.train.runs_used`: run names
 and whether they were trained or read back from the cache) the notebook had used when the
@@ -83,6 +83,22 @@ def git_commit(root=None) -> str:
         return "unknown"
     dirty = any(not name.endswith(".ipynb") or _code_changed(root, name) for name in changed)
     return head + ("+dirty" if dirty else "")
+
+
+def package_origin() -> str:
+    """Where this process imported ``advai`` from: ``"checkout"`` when it is the checkout the study
+    runs in (``$ADVAI_CHECKOUT``, set by the batch command, else :func:`project_root`), so the
+    recorded commit describes the code that ran. A copy from anywhere else is a ``RuntimeError``
+    naming both folders when the batch command set ``$ADVAI_CHECKOUT`` (the commit would name
+    another checkout's code), and its path otherwise."""
+    package = Path(__file__).resolve().parents[1]
+    checkout = Path(os.environ.get("ADVAI_CHECKOUT") or project_root()).resolve()
+    if package.parent == checkout:
+        return "checkout"
+    if os.environ.get("ADVAI_CHECKOUT"):
+        raise RuntimeError(f"this kernel imported advai from {package}, not from the checkout {checkout} that "
+                           "the batch command runs; another copy is first on sys.path")
+    return str(package)
 
 
 def update_json(path, change: Callable[[dict], None]) -> None:
@@ -194,11 +210,13 @@ class Run:
         self._versions = package_versions()
         self._commit = git_commit()
         self._numerics = {**numerics.describe(), "openblas": sorted(set(openblas.kernels().values()))}
+        self._package = package_origin()
         self._runs_before = len(runs_used())
 
     def _record(self, files):
         entry = {"notebook": self.notebook, "profile": self.profile, "seed": self.seed, "parameters": self.params,
-                 "packages": self._versions, "commit": self._commit, "numerics": self._numerics, "models": runs_used()[self._runs_before:]}
+                 "packages": self._versions, "commit": self._commit, "numerics": self._numerics,
+                 "advai": self._package, "models": runs_used()[self._runs_before:]}
         update_json(self.out / "manifest.json", lambda entries: entries.update({Path(f).name: entry for f in files}))
 
     def savefig(self, fig, name: str, dpi: int = plotting.SAVE_DPI):
