@@ -216,12 +216,16 @@ FIT = textwrap.dedent("""
     from pathlib import Path
     import advai
     from advai.train import runs_used
-    marker, cache = Path(sys.argv[1]), sys.argv[2]
-    def slow(step, log):
-        marker.touch()
-        time.sleep(0.01)
-    it = advai.fit_advai("gaussian", 2, steps=200, seed=0, hidden=8, layers=1, batch_size=16, progress=False,
-                         cache=cache, resume=sys.argv[3] == "True" or sys.argv[3], callback=slow)
+    started, release, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    def hold(step, log):  # the first process holds its run at step 1 until the test releases it
+        if sys.argv[5] != "first":
+            return
+        started.touch()
+        deadline = time.time() + 120
+        while not release.exists() and time.time() < deadline:
+            time.sleep(0.02)
+    it = advai.fit_advai("gaussian", 2, steps=50, seed=0, hidden=8, layers=1, batch_size=16, progress=False,
+                         cache=cache, resume=sys.argv[4] == "True" or sys.argv[4], callback=hold)
     print(runs_used()[-1]["status"], float(sum(p.sum() for p in it.correction.parameters())), sep="|")
 """)
 
@@ -229,18 +233,27 @@ FIT = textwrap.dedent("""
 @pytest.mark.parametrize("resume", ["True", "once"])
 def test_a_second_process_asking_for_a_run_in_training_waits_and_reads_it_back(resume, tmp_path):
     env = {**os.environ, "ADVAI_PROGRESS": "off"}
-    marker, cache = tmp_path / "started", tmp_path / "runs"
-    args = [sys.executable, "-c", FIT, str(marker), str(cache), resume]
-    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    while not marker.exists():
-        assert first.poll() is None, first.communicate()
-        time.sleep(0.05)
-    second = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    started, release = tmp_path / "started", tmp_path / "release"
+    args = [sys.executable, "-c", FIT, str(started), str(release), str(tmp_path / "runs"), resume]
+    first = subprocess.Popen(args + ["first"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        while not started.exists():  # the first is training (and holds the run's lock)
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.05)
+        second = subprocess.Popen(args + ["second"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        said = []
+        for line in second.stderr:  # the second says it waits, then blocks on the lock
+            said.append(line)
+            if "another process is training this run" in line:
+                break
+        assert said and "another process is training this run" in said[-1], "".join(said)
+    finally:
+        release.touch()
     out1, err1 = first.communicate(timeout=300)
-    assert first.returncode == 0 and second.returncode == 0, err1 + second.stderr
-    (status1, sum1), (status2, sum2) = out1.strip().split("|"), second.stdout.strip().split("|")
+    out2, err2 = second.communicate(timeout=300)
+    assert first.returncode == 0 and second.returncode == 0, err1 + err2
+    (status1, sum1), (status2, sum2) = out1.strip().split("|"), out2.strip().split("|")
     assert (status1, status2) == ("trained", "read back") and sum1 == sum2
-    assert "another process is training this run" in second.stderr
 
 
 # -- 4. the kernel runs this checkout; 5. a failure says where -----------------------------------------
