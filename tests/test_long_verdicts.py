@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from advai.study.long_runs import GOALS
+from advai.study.readme import pages
 
 ROOT = Path(__file__).resolve().parents[1]
-README = " ".join((ROOT / "README.md").read_text().split())
+README = " ".join(" ".join(p.read_text() for p in pages(ROOT)).split())  # the README and docs/
 LEVEL = 0.05
 HEAD, AUTH, DRAWN = "headline (notebook 2's setting)", "authors' loop (as trained)", "authors' loop (as their plots draw it)"
 

@@ -6,8 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from advai.study.readme import pages
+
 ROOT = Path(__file__).resolve().parents[1]
-README = " ".join((ROOT / "README.md").read_text().split())
+README = " ".join(" ".join(p.read_text() for p in pages(ROOT)).split())  # the README and docs/
 LEVEL = 0.05
 
 

@@ -16,8 +16,8 @@ the last wall time of each notebook, ``<figures>/provenance.md`` the commit, num
 and CPU that made each notebook's files (from the manifest). ``--device cuda`` trains every model on the GPU (the
 notebooks' ``device`` parameter, through ``$ADVAI_DEVICE``); the device is part of each run's
 identity, so CPU and GPU runs never share a cache entry. ``--scheduler tcp://host:8786`` sends
-the notebooks' batches of fits to a Dask cluster (its workers must see the run cache). After a committed run the README's quoted results are
-refreshed from the figures folder (:mod:`advai.study.readme`).
+the notebooks' batches of fits to a Dask cluster (its workers must see the run cache). After a committed run the README's and docs/ pages' quoted results
+are refreshed from the figures folder (:mod:`advai.study.readme`).
 
 Each notebook writes into a staging folder of its own run (``build/run-<profile>-seed<seed>-*/``,
 removed when the run finishes, kept for inspection when it fails); only when the notebook has
@@ -218,8 +218,8 @@ def main(argv=None) -> int:
     shutil.rmtree(work)
     write_summaries(figures)
     if committed and (root / "README.md").is_file():
-        missing = readme.quote(root / "README.md", figures)
-        print(f"[advai] README results refreshed from {figures.name}/"
+        missing = readme.quote_pages(root, figures)
+        print(f"[advai] README and docs/ results refreshed from {figures.name}/"
               + (f"; not yet written, left as they were: {', '.join(missing)}" if missing else ""), flush=True)
     print(f"[advai] total {total:.0f} s; timings in {figures / 'timings.json'}")
     return 0

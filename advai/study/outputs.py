@@ -251,8 +251,8 @@ class Run:
             self.save_timings(key, sum(r["status"].startswith(status) for r in mine))
         write_summaries(self.out)
         if refresh_readme and (project_root() / "README.md").is_file():
-            from .readme import quote
-            quote(project_root() / "README.md", self.out)
+            from .readme import quote_pages
+            quote_pages(project_root(), self.out)
 
     def save_table(self, df, name: str, float_format: str = "%.4g"):
         """Save a pandas DataFrame as ``<name>.csv`` and ``<name>.md``; returns the paths."""
