@@ -1,11 +1,20 @@
-"""Benchmark the four autoencoders on this machine: training images per second, and notebook 3's wall time.
+"""Benchmark the four autoencoders on this machine against its limit: training images per second,
+floating-point operations per training image, and the share of the machine's measured peak they
+reach; then notebook 3's wall time.
 
     .venv/bin/python scripts/bench_autoencoders.py [--steps 200] [--device auto]
 
 Trains each model (latent 32, batch 64, 32x32 MNIST-5k images) for ``--steps`` steps after
-20 untimed steps and prints images/s. ``--device auto`` uses a CUDA GPU when one is present.
-Then prints notebook 3's last measured wall time from the ``timings.json`` beside the
-figures of the paper and quick profiles (written by ``make figures``), if there is one.
+20 untimed steps and prints images/s. FLOPs per image are counted on one training step
+(``advai.study.benchmarks.train_step_flops``: matrix products and convolutions, forward, backward
+and update); the peak is measured on a large matrix product and a large 3x3 convolution
+(``peak_rates``), so "of peak" says how far each model is from what the arithmetic allows here.
+On the CPU it then trains each model once per candidate speed-up (``step_variants``: Adam's
+foreach implementation, channels-last convolutions) and prints the speed-up and whether the
+weights stay bit-identical (a change that alters bits would need every table regenerated).
+``--device auto`` uses a CUDA GPU when one is present. Then prints notebook 3's last measured wall
+time from the ``timings.json`` beside the figures of the paper and quick profiles (written by
+``make figures``), if there is one.
 """
 import json
 import time
@@ -14,8 +23,8 @@ import time
 from advai import data
 from advai.data import pad_to
 from advai.files import figures_dir, project_root
-from advai.models import AUTOENCODERS, LABELS, TRAIN, fit_model
-from advai.study.benchmarks import bench_arguments, machine_line
+from advai.models import AUTOENCODERS, LABELS, TRAIN, build_model, fit_model
+from advai.study.benchmarks import VARIANTS, bench_arguments, machine_line, peak_rates, step_variants, train_step_flops
 
 
 def images_per_second(name, x, steps, device):
@@ -30,8 +39,23 @@ def main():
     args, dev = bench_arguments(__doc__, steps=200)
     print(machine_line(dev))
     x = pad_to(data.load("mnist5k").train[0], 32)
+    peak = peak_rates(dev)
+    print("measured peak: " + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in peak.items()), flush=True)
+    batch = x[:TRAIN["batch_size"]].to(dev)
     for model in AUTOENCODERS:
-        print(f"{LABELS[model]:9s} {images_per_second(model, x, args.steps, args.device):8.0f} training images/s", flush=True)
+        per_image = train_step_flops(build_model(model, 32, 1, 32).to(dev), (batch,), TRAIN) / len(batch)
+        rate = images_per_second(model, x, args.steps, args.device)
+        achieved = rate * per_image
+        print(f"{LABELS[model]:24s} {rate:6.0f} training images/s, {per_image / 1e6:6.1f} MFLOP an image, "
+              f"{achieved / 1e9:5.1f} GFLOP/s: {achieved / peak['matmul']:4.0%} of the matmul peak, "
+              f"{achieved / peak['convolution']:4.0%} of the convolution peak", flush=True)
+    if dev.type == "cpu":
+        print(f"candidate speed-ups, side by side ({args.steps} steps each; bit-identical: the same weights as trained):")
+        for model in AUTOENCODERS:
+            found = step_variants(model, x, args.steps, TRAIN)
+            base = found[next(iter(VARIANTS))][0]
+            print(f"  {LABELS[model]:24s} " + "; ".join(f"{k} {base / s:4.2f}x ({'bit-identical' if same else 'other bits'})"
+                                                  for k, (s, same) in found.items()), flush=True)
     quick = project_root() / "build" / "quick-seed0" / "figures"
     for profile, folder in (("paper", figures_dir()), ("quick", quick)):
         f = folder / "timings.json"

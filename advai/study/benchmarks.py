@@ -24,3 +24,86 @@ def machine_line(dev: torch.device) -> str:
     """``machine: <arch> <OS>, device: <GPU name or CPU (threads)>, torch <version>``."""
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     return f"machine: {platform.machine()} {platform.system()}, device: {name}, torch {torch.__version__}"
+
+
+def train_step_flops(model, batch: tuple, train: dict) -> float:
+    r"""Floating-point operations of one training step of ``model`` on ``batch`` (forward and
+    backward of every loss and the optimizer update), counted by ``torch.utils.flop_counter`` on a
+    copy of the model with the random streams restored: matrix products and convolutions count
+    :math:`2mnk` (a multiply and an add), elementwise work is not counted. Divide by the batch
+    size for FLOPs per training image."""
+    import copy
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    probe = copy.deepcopy(model).train()
+    optimizers = probe.configure_optimizers(train)
+    with torch.random.fork_rng(devices=[]), FlopCounterMode(display=False) as counter:
+        probe.train_step(batch, optimizers)
+    return float(counter.get_total_flops())
+
+
+def _rate(fn, flops: float, repeats: int) -> float:
+    import time
+
+    fn()  # warm up: first calls choose kernels and allocate
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return flops / sorted(times)[len(times) // 2]
+
+
+def peak_rates(device=torch.device("cpu"), repeats: int = 5) -> dict:
+    """The machine's measured rate (FLOP/s, median of ``repeats``) on large instances of the
+    kernels the autoencoders spend their time in, under the study's pinned numerics: a 2048 x 2048
+    matrix product (``matmul``), and a 3 x 3 convolution forward and backward, batch 64, 64
+    channels in and out, 32 x 32 (``convolution``)."""
+    n = 2048
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    rates = {"matmul": _rate(lambda: (a @ b, sync()), 2 * n ** 3, repeats)}
+    conv = torch.nn.Conv2d(64, 64, 3, padding=1).to(device)
+    x = torch.randn(64, 64, 32, 32, device=device, requires_grad=True)
+    forward = 2 * 64 * 64 * 64 * 9 * 32 * 32  # 2 x batch x c_out x c_in x 3 x 3 x output pixels
+
+    def step():
+        conv(x).sum().backward()  # forward + input and weight gradients: 3 x forward
+        sync()
+    rates["convolution"] = _rate(step, 3 * forward, repeats)
+    return rates
+
+
+#: Candidate speed-ups of an autoencoder's training step, measured side by side by
+#: :func:`step_variants`: the optimizer's ``foreach`` implementation, and channels-last memory
+#: layout for the convolutions (images and weights).
+VARIANTS = {"as trained": {}, "Adam foreach": {"foreach": True}, "channels-last": {"channels_last": True}}
+
+
+def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, variants: dict = VARIANTS) -> dict:
+    """Train autoencoder ``name`` (latent 32) for ``steps`` steps from the same seed and batches once
+    per variant (:data:`VARIANTS`); return ``{variant: (seconds, bit-identical to the first variant)}``."""
+    import time
+
+    from ..models import build_model
+
+    results, first = {}, None
+    for label, v in variants.items():
+        torch.manual_seed(0)
+        model = build_model(name, 32, images.shape[1], images.shape[-1]).train()
+        layout = torch.channels_last if v.get("channels_last") else torch.contiguous_format
+        model = model.to(memory_format=layout)
+        optimizers = {k: torch.optim.Adam(ps, lr=train["lr"] if k == "autoencoder" else train["lr_adv"],
+                                          betas=(train["beta1"], 0.999), foreach=v.get("foreach"))
+                      for k, ps in model.parameter_groups().items()}
+        draw = torch.Generator().manual_seed(1)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            batch = images[torch.randint(len(images), (train["batch_size"],), generator=draw)]
+            model.train_step((batch.contiguous(memory_format=layout),), optimizers)
+        seconds = time.perf_counter() - t0
+        weights = {k: t.detach().clone() for k, t in model.state_dict().items()}
+        first = first or weights
+        results[label] = (seconds, all(torch.equal(first[k], weights[k].contiguous()) for k in first))
+    return results

@@ -1,0 +1,38 @@
+"""The benchmark helpers count and measure what they say (advai.study.benchmarks)."""
+import torch
+
+from advai.study.benchmarks import peak_rates, train_step_flops
+from advai.train import Trainable
+
+
+class OneLayer(Trainable):
+    """A single linear map y = W x (no bias), trained to zero output: its FLOPs are known."""
+
+    def __init__(self, n_in=32, n_out=16):
+        super().__init__()
+        self.net = torch.nn.Linear(n_in, n_out, bias=False)
+
+    def parameter_groups(self):
+        return {"net": list(self.parameters())}
+
+    def configure_optimizers(self, train):
+        return {"net": torch.optim.Adam(self.parameters(), lr=train["lr"])}
+
+    def losses(self, x):
+        loss = torch.rand(()) * self.net(x).pow(2).mean()  # a random draw: the count must not consume it
+        return {"net": loss}, {}
+
+
+def test_a_linear_step_counts_its_forward_and_weight_gradient_products_and_draws_no_random_number():
+    model, x = OneLayer(), torch.randn(8, 32)
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    weights = model.net.weight.clone()
+    # forward B x in x out multiply-adds, then the weight's gradient as many (x needs no gradient)
+    assert train_step_flops(model, (x,), {"lr": 1e-3}) == 2 * (2 * 8 * 32 * 16)
+    assert torch.equal(torch.get_rng_state(), state) and torch.equal(model.net.weight, weights)
+
+
+def test_the_peak_rates_are_positive_rates_of_both_kernels():
+    rates = peak_rates(repeats=1)
+    assert set(rates) == {"matmul", "convolution"} and all(r > 1e8 for r in rates.values())
