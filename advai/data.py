@@ -120,6 +120,24 @@ def render_lines(angles, size: int = 32, width: float = 2.0) -> torch.Tensor:
     return (2 * image - 1).clamp(-1, 1).float().unsqueeze(1)
 
 
+class FreshLines:
+    """ACAI's training data for the lines benchmark: a fresh random line for every image of every
+    batch (no fixed training set, no epochs). Each call draws ``batch_size`` angles
+    :math:`\\theta \\sim U[0, 2\\pi)` from torch's global random stream and renders them
+    (:func:`render_lines`, values in :data:`LINES_RANGE`). The training harness seeds that stream
+    and keeps its state in every checkpoint, so a resumed fit draws exactly the lines an
+    uninterrupted one would. Pass it as ``data`` to :func:`advai.models.fit_model`."""
+
+    def __init__(self, batch_size: int = 64, size: int = 32):
+        self.batch_size, self.size = check_positive_int("batch_size", batch_size), check_positive_int("size", size)
+
+    def __call__(self) -> tuple:
+        return (render_lines(2 * math.pi * torch.rand(self.batch_size), self.size),)
+
+    def resized(self, batch_size: int) -> "FreshLines":
+        return FreshLines(batch_size, self.size)
+
+
 def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
     """Zero-pad ``[n, c, h, w]`` images symmetrically to ``size x size`` (MNIST's 28 -> 32)."""
     h, w = images.shape[-2:]

@@ -9,7 +9,8 @@ Trains each model (latent 32, batch 64, 32x32 MNIST-5k images) for ``--steps`` s
 (``advai.study.benchmarks.train_step_flops``: matrix products and convolutions, forward, backward
 and update); the peak is measured on a large matrix product and a large 3x3 convolution
 (``peak_rates``), so "of peak" says how far each model is from what the arithmetic allows here.
-On the CPU it then trains each model once per candidate speed-up (``step_variants``: Adam's
+Each model is also timed with ACAI's own networks (``arch="acai"``) on fresh lines, as ACAI
+trains them. On the CPU it then trains each model once per candidate speed-up (``step_variants``: Adam's
 foreach implementation, channels-last convolutions) and prints the speed-up and whether the
 weights stay bit-identical (a change that alters bits would need every table regenerated).
 ``--device auto`` uses a CUDA GPU when one is present. Then prints notebook 3's last measured wall
@@ -21,16 +22,16 @@ import time
 
 
 from advai import data
-from advai.data import pad_to
+from advai.data import FreshLines, pad_to
 from advai.files import figures_dir, project_root
 from advai.models import AUTOENCODERS, LABELS, TRAIN, build_model, fit_model
 from advai.study.benchmarks import VARIANTS, bench_arguments, machine_line, peak_rates, step_variants, train_step_flops
 
 
-def images_per_second(name, x, steps, device):
+def images_per_second(name, x, steps, device, arch="study"):
     marks = {}
     kw = {"warmup_steps": 50} if name.startswith("advai_ae") else {}
-    fit_model(name, x, latent=32, steps=20 + steps, seed=0, device=device, progress=False,
+    fit_model(name, x, latent=32, steps=20 + steps, seed=0, device=device, progress=False, arch=arch,
               callback=lambda s, log: marks.setdefault(s, time.perf_counter()), **kw)
     return steps * TRAIN["batch_size"] / (marks[20 + steps] - marks[20])
 
@@ -49,6 +50,12 @@ def main():
         print(f"{LABELS[model]:24s} {rate:6.0f} training images/s, {per_image / 1e6:6.1f} MFLOP an image, "
               f"{achieved / 1e9:5.1f} GFLOP/s: {achieved / peak['matmul']:4.0%} of the matmul peak, "
               f"{achieved / peak['convolution']:4.0%} of the convolution peak", flush=True)
+    lines = FreshLines()
+    for model in AUTOENCODERS:
+        per_image = train_step_flops(build_model(model, 32, 1, 32, arch="acai").to(dev), lines(), TRAIN) / 64
+        rate = images_per_second(model, lines, args.steps, args.device, arch="acai")
+        print(f"{LABELS[model] + ', ACAI nets':24s} {rate:6.0f} training images/s, {per_image / 1e6:6.1f} MFLOP an image, "
+              f"{rate * per_image / 1e9:5.1f} GFLOP/s (fresh lines, arch='acai')", flush=True)
     if dev.type == "cpu":
         print(f"candidate speed-ups, side by side ({args.steps} steps each; bit-identical: the same weights as trained):")
         for model in AUTOENCODERS:

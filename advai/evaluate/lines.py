@@ -160,3 +160,31 @@ def benchmark_table(rows: pd.DataFrame, source: str) -> pd.DataFrame:
                                "smoothness": v["smoothness"][0], "smoothness_std": v["smoothness"][1],
                                "undefined_paths": np.nan} for k, v in PUBLISHED_TABLE1.items()])
     return pd.concat([measured, published], ignore_index=True)
+
+
+#: ACAI's reporting (``lib/train.py`` of brain-research/acai): an evaluation every 64 kimg of its
+#: 2^14 kimg of training, 256 in all, and the median of the last 20 in its Table 1.
+ACAI_EVALUATIONS, ACAI_LAST = 256, 20
+
+
+def acai_eval_steps(steps: int, evaluations: int = ACAI_EVALUATIONS, last: int = ACAI_LAST) -> list[int]:
+    """The training steps of the last ``last`` of ``evaluations`` evenly spaced evaluations of a run
+    of ``steps`` steps: ACAI's spacing scaled to another budget (``steps * k / evaluations`` for the
+    last ``last`` values of k, so the run's final step is the last). ``steps`` must be a multiple of
+    ``evaluations`` (a snapshot every ``steps / evaluations`` steps holds every one of them)."""
+    steps, evaluations, last = (check_positive_int(k, v) for k, v in
+                                (("steps", steps), ("evaluations", evaluations), ("last", last)))
+    if last > evaluations or steps % evaluations:
+        raise ValueError(f"acai_eval_steps needs last <= evaluations and steps a multiple of evaluations, "
+                         f"got steps={steps}, evaluations={evaluations}, last={last}")
+    every = steps // evaluations
+    return [every * k for k in range(evaluations - last + 1, evaluations + 1)]
+
+
+def acai_statistic(values) -> float:
+    """ACAI's reported value of a score: the median of its last evaluations (``values``, one per
+    step of :func:`acai_eval_steps`), beside which the study also reports the final one."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or not len(values):
+        raise ValueError(f"acai_statistic needs a non-empty list of scores, got shape {values.shape}")
+    return float(np.median(values))

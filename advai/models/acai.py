@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import torch
 
-from ..layers import ImageCritic
 from .autoencoder import AutoencoderModel
 
 SOURCE = "ACAI code (brain-research/acai, acai.py flags)"
@@ -26,7 +25,7 @@ class ACAI(AutoencoderModel):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        self.critic = ImageCritic(self.channels, self.size, self.depth)
+        self.critic = self.make_critic()
 
     def losses(self, x):
         z, r, rec = self.reconstruction_loss(x)

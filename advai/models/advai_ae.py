@@ -41,7 +41,6 @@ from ..distances import mmd_squared
 from ..latent.advai_model import AdvAIConfig, Correction
 from ..latent.advai_fit import fit_advai
 from ..latent.whole_code import AUTHORS_SIZES, WholeCodeCorrection, fit_whole_code
-from ..layers import ImageCritic
 from .autoencoder import TRAIN, AutoencoderModel
 
 CODE = "the authors' code (guanyuelee/AdvAI-Official, AdvAI_AE.py flags)"
@@ -64,7 +63,7 @@ class AdvAIAE(AutoencoderModel):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        self.critic = ImageCritic(self.channels, self.size, self.depth)
+        self.critic = self.make_critic()
         self.correction = self._build_correction()
         self.correction.requires_grad_(False)
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import with_defaults
-from ..layers import Decoder, Encoder
+from ..checks import check_choice, with_defaults
+from ..layers import AcaiCritic, AcaiDecoder, AcaiEncoder, Decoder, Encoder, ImageCritic
 from ..train import Trainable
 
 #: Shared optimisation settings. Adam with lr 1e-4 and batch 64 are ACAI's and the AdvAI authors'
@@ -26,6 +26,9 @@ from ..train import Trainable
 TRAIN = {"batch_size": 64, "lr": 5e-4, "lr_adv": 5e-4, "beta1": 0.5}
 #: What each training setting and loss weight may be (:func:`advai.checks.check_settings`), checked before a fit.
 TRAIN_RULES = dict(batch_size="int", lr="(0, 1]", lr_adv="(0, 1]", beta1="[0, 1)")
+#: The networks an autoencoder can be built from: the study's (stride-2 convolutions, a flat code)
+#: or ACAI's (3x3 convolutions at every scale, a 2x2 spatial code; :class:`advai.layers.AcaiEncoder`).
+ARCHS = ("study", "acai")
 WEIGHT_RULES = dict(adv="[0, inf)", reg="[0, 1]", mmd="[0, inf)", noise="[0, inf)", fake="[0, inf)",
                     n_scale="(0, inf)", warmup_steps="int")
 
@@ -40,8 +43,10 @@ class AutoencoderModel(Trainable):
     interpolator = "LineIntp"
 
     def __init__(self, latent: int = 32, channels: int = 1, size: int = 32, depth: int = 16,
-                 value_range: tuple = (0.0, 1.0), **weights):
+                 value_range: tuple = (0.0, 1.0), arch: str = "study", **weights):
         super().__init__()
+        check_choice("arch", arch, ARCHS)
+        self.arch = arch
         self.w = with_defaults(f"weights for model {self.name!r}", {k: v[0] for k, v in self.WEIGHTS.items()}, weights)
         self.latent, self.channels, self.size, self.depth = int(latent), channels, size, depth
         lo, hi = map(float, value_range)
@@ -49,8 +54,16 @@ class AutoencoderModel(Trainable):
             raise ValueError(f"value_range must be (low, high) with high > low, got {value_range!r}")
         #: the pixel range of the data (MNIST [0, 1], ACAI's lines [-1, 1]); decoded images are clamped to it
         self.value_range = (lo, hi)
-        self.encoder = Encoder(latent, channels, size, depth)
-        self.decoder = Decoder(latent, channels, size, depth)
+        nets = (AcaiEncoder, AcaiDecoder) if arch == "acai" else (Encoder, Decoder)
+        self.encoder = nets[0](latent, channels, size, depth)
+        self.decoder = nets[1](latent, channels, size, depth)
+
+    def make_critic(self):
+        """The image critic D_A of ACAI and AdvAI-AE for this model's ``arch``: the study's
+        (:class:`~advai.layers.ImageCritic`) or ACAI's (:class:`~advai.layers.AcaiCritic`)."""
+        if self.arch == "acai":
+            return AcaiCritic(self.latent, self.channels, self.size, self.depth)
+        return ImageCritic(self.channels, self.size, self.depth)
 
     # -- what the harness needs ---------------------------------------------------------------
     def parameter_groups(self):
