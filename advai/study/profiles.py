@@ -57,6 +57,13 @@ PROFILES = {
 #: Everything not named here is notebook 3's paper profile (data, latent, seeds, paths).
 LINES_LONG = dict(models=("ae", "acai"), n_seeds=5, steps=4400, budgets=(440, 1100, 2200, 4400))
 
+#: scripts/image_budget.py: the four autoencoders on the lines along a log budget curve, 2^14 to
+#: 2^max_log2 training images (batch 64), with R warmed up on the authors' 2,097,152 prior samples
+#: (train_int_kimg 2048 of AdvAI_AE.py). The paper trains on 2^24 images (max_log2=24, a GPU run);
+#: 2^20 is this machine's aim. Everything not named here is notebook 3's paper profile.
+IMAGE_BUDGET = dict(models=("ae", "acai", "aae", "advai_ae"), n_seeds=3, min_log2=14, max_log2=20,
+                    warmup_samples=2**21)
+
 # The setting of notebook 2's multimodal priors (nine discs and the held-out two discs and two
 # rings), beyond advai.latent.advai_model.DEFAULTS: inputs not scaled up (n_scale 1 instead of 10;
 # R's output is scaled by 1/n_scale, so a smaller scale lets R move a midpoint farther) and a
