@@ -71,7 +71,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Callable
 
 import torch
@@ -590,9 +590,8 @@ def check_seed(seed) -> int:
 def _run_lock(path: Path | None, desc: str):
     """Hold ``<path>.lock`` while a run is trained or read, so that two processes asking for the same
     run train it once: the second waits (saying so) and yields ``True`` (it waited on another)."""
-    if path is None:
-        with nullcontext():
-            yield False
+    if path is None:  # nothing on disk to share
+        yield False
         return
     lock = FileLock(str(path) + ".lock")
     waited = False
