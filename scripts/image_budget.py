@@ -34,12 +34,11 @@ import pandas as pd
 
 from advai import data
 from advai.evaluate import lines as lines_benchmark
-from advai.evaluate.decoding import decode_paths
-from advai.evaluate.summary import mean_and_interval, paired_tests
+from advai.evaluate.summary import mean_and_interval
 from advai.files import cache_dir
-from advai.models import LABELS, TRAIN, at_step
+from advai.models import LABELS, TRAIN
 from advai.study import plotting
-from advai.study.autoencoders import fit_autoencoders
+from advai.study.autoencoders import fit_autoencoders, lines_along_budgets, paired_at_each_budget
 from advai.study.outputs import Run
 from advai.study.profiles import IMAGE_BUDGET, resolve
 from advai.train import resolve_device
@@ -60,28 +59,6 @@ def settings(min_log2: int, max_log2: int, seeds: int, quick: bool = False) -> d
     warmup = max(1, IMAGE_BUDGET["warmup_samples"] // batch) if not quick else base["warmup_steps"]
     return {**base, **IMAGE_BUDGET, "n_seeds": seeds, "min_log2": min_log2, "max_log2": max_log2,
             "steps": budgets[-1], "budgets": budgets, "warmup_steps": warmup, "profile": "image-budget"}
-
-
-def score(fitted: dict, P: dict, x1, x2) -> pd.DataFrame:
-    """Lines scores of every model and seed at every budget (snapshots of the same runs)."""
-    rows = []
-    for name in P["models"]:
-        for s in range(P["n_seeds"]):
-            m = fitted[("lines", name, s)]
-            for budget in P["budgets"]:
-                past = m if budget == P["steps"] else at_step(m, budget)
-                scores = lines_benchmark.lines_scores(decode_paths(past.to("cpu"), x1, x2, P["n_path_steps"], "own"))
-                rows.append({"model": LABELS[name], "seed": s, "steps": budget,
-                             "training images": budget * TRAIN["batch_size"], **scores})
-    return pd.DataFrame(rows)
-
-
-def tests(rows: pd.DataFrame, P: dict) -> pd.DataFrame:
-    """Paired tests between the models at every budget, BH-adjusted within each budget's table."""
-    L = {n: LABELS[n] for n in P["models"]}
-    pairs = [(L["advai_ae"], L[n]) for n in ("ae", "acai", "aae")] + [(L["acai"], L["ae"])]
-    return pd.concat([paired_tests(rows[rows.steps == b], pairs, ["mean_distance", "smoothness"])
-                      .assign(**{"training images": b * TRAIN["batch_size"]}) for b in P["budgets"]])
 
 
 def figure(table: pd.DataFrame, P: dict):
@@ -125,10 +102,12 @@ def main(argv=None):
     x1, x2 = lines_benchmark.path_pairs(lines.test[0], P["n_paths"], seed=0)  # notebook 3's pairs
     fitted = fit_autoencoders([(lines, name, s) for name in P["models"] for s in range(P["n_seeds"])], P,
                               {"cache": cache_dir(), "resume": True})
-    rows = score(fitted, P, x1, x2)
+    rows = lines_along_budgets(fitted, P["models"], P["n_seeds"], P["budgets"], x1, x2, P["n_path_steps"])
     table = mean_and_interval(rows, ["model", "training images"], ["mean_distance", "smoothness"])
     run.save_table(table, "tab-image-budget")
-    run.save_table(tests(rows, P), "tab-image-budget-tests", float_format="%.3g")
+    L = {n: LABELS[n] for n in P["models"]}  # AdvAI-AE against each baseline, and ACAI against AE
+    pairs = [(L["advai_ae"], L[n]) for n in ("ae", "acai", "aae")] + [(L["acai"], L["ae"])]
+    run.save_table(paired_at_each_budget(rows, pairs, P["budgets"]), "tab-image-budget-tests", float_format="%.3g")
     run.savefig(figure(table, P), "fig-image-budget")
     run.finish_script(time.perf_counter() - t0, refresh_readme=args.figures is None)
     print(table.round(5).to_string(index=False))

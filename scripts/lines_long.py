@@ -25,16 +25,14 @@ import time
 import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from advai import data
 from advai.evaluate import lines as lines_benchmark
-from advai.evaluate.decoding import decode_paths
-from advai.evaluate.summary import mean_and_interval, paired_tests
+from advai.evaluate.summary import mean_and_interval
 from advai.files import cache_dir
-from advai.models import LABELS, TRAIN, at_step
+from advai.models import LABELS
 from advai.study import plotting
-from advai.study.autoencoders import fit_autoencoders
+from advai.study.autoencoders import fit_autoencoders, lines_along_budgets, paired_at_each_budget
 from advai.study.outputs import Run
 from advai.study.profiles import LINES_LONG, resolve
 
@@ -63,24 +61,14 @@ def main():
     x1, x2 = lines_benchmark.path_pairs(lines.test[0], P["n_paths"], seed=0)  # notebook 3's pairs
     fitted = fit_autoencoders([(lines, name, s) for name in P["models"] for s in range(P["n_seeds"])], P,
                               {"cache": cache_dir(), "resume": True})  # through the study's executor
-    rows = []
-    for name in P["models"]:
-        for s in range(P["n_seeds"]):
-            m = fitted[("lines", name, s)]
-            for budget in budgets:
-                past = m if budget == args.steps else at_step(m, budget)
-                scores = lines_benchmark.lines_scores(decode_paths(past, x1, x2, P["n_path_steps"], "own"))
-                rows.append({"model": LABELS[name], "seed": s, "steps": budget,
-                             "training images": budget * TRAIN["batch_size"], **scores})
-    rows = pd.DataFrame(rows)
+    rows = lines_along_budgets(fitted, P["models"], P["n_seeds"], budgets, x1, x2, P["n_path_steps"])
 
     table = mean_and_interval(rows, ["model", "training images"], ["mean_distance", "smoothness"])
     published = {k: v["mean_distance_e3"][0] * 1e-3 for k, v in lines_benchmark.PUBLISHED_TABLE1.items()}
     table["mean distance / published"] = table["mean_distance"] / table["model"].map(published)
     run.save_table(table, "tab-lines-long")
     a, b = LABELS["acai"], LABELS["ae"]
-    tests = pd.concat([paired_tests(rows[rows.steps == budget], [(a, b)], ["mean_distance", "smoothness"])
-                       .assign(**{"training images": budget * TRAIN["batch_size"]}) for budget in budgets])
+    tests = paired_at_each_budget(rows, [(a, b)], budgets)
     run.save_table(tests, "tab-lines-long-tests", float_format="%.3g")
 
     ceiling = lines_benchmark.smoothness_ceiling(P["n_path_steps"])

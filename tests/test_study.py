@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from advai.study import driver as study
+from toy_notebook import toy_notebook
 
 
 def test_notebooks_are_ordered_and_parameterized():
@@ -49,25 +50,6 @@ def test_only_filter_and_clean(tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert "papermill" not in nb.metadata and "papermill" not in nb.cells[0].metadata
     assert [o.name for o in nb.cells[0].outputs] == ["stdout"]
-
-
-def toy_notebook(folder):
-    """A notebook that writes a table and a figure, then fails when its parameter says so."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("fail = False", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
-            "from advai.study.outputs import Run\n"
-            "run = Run('99_toy', 'quick', 0)\n"
-            "run.save_table(pd.DataFrame({'a': [1.0, 2.0]}), 'tab-toy')\n"
-            "fig, ax = plt.subplots()\nax.plot([0, 1])\nax.set(xlabel='x', ylabel='y')\nrun.savefig(fig, 'fig-toy')\n"
-            "run.save_timings('fit_s', {'toy': 0.1})"),
-        nbformat.v4.new_code_cell("assert not fail, 'failed on purpose, after writing its outputs'"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = folder / "99_toy.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def snapshot(*folders):

@@ -2,6 +2,7 @@
 interpolator is refused and never overwritten, settings the machine cannot hold are refused before
 anything is allocated, a run is trained once when two processes ask for it, the notebook kernel
 runs this checkout's code, and a failing notebook says where it failed."""
+import json
 import os
 import pickle
 import shutil
@@ -22,6 +23,7 @@ from advai.latent.advai_fit import fit_advai, load_advai
 from advai.models import fit_model
 from advai import train as harness
 from advai.train import Draws, estimate_step_memory
+from toy_notebook import toy_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(hidden=8, layers=1, batch_size=16, progress=False)
@@ -258,22 +260,6 @@ def test_a_second_process_asking_for_a_run_in_training_waits_and_reads_it_back(r
 
 # -- 4. the kernel runs this checkout; 5. a failure says where -----------------------------------------
 
-def toy_notebook(folder, fail=False):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("A toy notebook."),
-        nbformat.v4.new_code_cell("fail = False", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "import advai\nimport pandas as pd\nfrom advai.study.outputs import Run\n"
-            "run = Run('99_toy', 'quick', 0)\n"
-            "run.save_table(pd.DataFrame({'advai': [advai.__file__]}), 'tab-toy')"),
-        nbformat.v4.new_code_cell("assert not fail, 'failed on purpose'"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = folder / "99_toy.ipynb"
-    nbformat.write(nb, path)
-    return path
-
-
 def test_the_kernel_imports_this_checkout_even_with_another_copy_first_on_the_path(tmp_path, monkeypatch):
     from advai.study import driver
 
@@ -286,10 +272,8 @@ def test_the_kernel_imports_this_checkout_even_with_another_copy_first_on_the_pa
     path = toy_notebook(tmp_path / "notebooks")
     figures, nb_out = tmp_path / "figures", tmp_path / "out"
     nb_out.mkdir()
-    driver.run_notebook(path, figures, nb_out, {}, tmp_path / "work")
-    imported = Path((figures / "tab-toy.csv").read_text().splitlines()[1])
-    assert imported.resolve() == (ROOT / "advai" / "__init__.py").resolve()
-    import json
+    driver.run_notebook(path, figures, nb_out, {}, tmp_path / "work")  # another copy would stop the kernel
+    # "checkout": the package the kernel imported sits in the checkout the driver runs (package_origin)
     assert json.loads((figures / "manifest.json").read_text())["tab-toy.csv"]["advai"] == "checkout"
 
 

@@ -3,15 +3,21 @@
 :func:`fit_autoencoder` trains (or reads back) one autoencoder with notebook 3's profile
 settings; :func:`fit_autoencoders` trains a batch of them side by side through the study's
 executor (:func:`advai.study.parallel.run_fits`); :func:`snapshot_every` is the step between the
-snapshots its learning curves read.
+snapshots its learning curves read; :func:`lines_along_budgets` and :func:`paired_at_each_budget`
+score such curves on the lines (``scripts/lines_long.py``, ``scripts/image_budget.py``).
 """
 from __future__ import annotations
 
 import math
 from functools import lru_cache, reduce
 
+import pandas as pd
+
 from .. import data
-from ..models import fit_model
+from ..evaluate import lines as lines_benchmark
+from ..evaluate.decoding import decode_paths
+from ..evaluate.summary import paired_tests
+from ..models import LABELS, TRAIN, at_step, fit_model
 from .parallel import run_fits
 
 
@@ -56,3 +62,28 @@ def fit_autoencoders(jobs, P: dict, cached: dict) -> dict:
     fitted = run_fits({label: dict(name=name, dataset=d, seed=s, P=P) for label, (d, name, s) in keys.items()},
                       fit=fit_autoencoder_job, threads=P["fit_threads"], **cached)
     return {keys[label]: model for label, model in fitted.items()}
+
+
+def lines_along_budgets(fitted: dict, models, n_seeds: int, budgets, x1, x2, n_path_steps: int) -> pd.DataFrame:
+    """The lines benchmark's scores (:func:`advai.evaluate.lines.lines_scores`) of every model and
+    seed of ``fitted`` (``{("lines", model, seed): model}``, as :func:`fit_autoencoders` returns it)
+    at every training budget in ``budgets`` (steps; snapshots of the same run, the last budget the
+    finished model), on the paths from ``x1`` to ``x2``: one row per model, seed and budget."""
+    rows = []
+    for name in models:
+        for s in range(n_seeds):
+            m = fitted[("lines", name, s)].to("cpu")
+            for budget in budgets:
+                past = m if budget == budgets[-1] else at_step(m, budget)
+                scores = lines_benchmark.lines_scores(decode_paths(past, x1, x2, n_path_steps, "own"))
+                rows.append({"model": LABELS[name], "seed": s, "steps": budget,
+                             "training images": budget * TRAIN["batch_size"], **scores})
+    return pd.DataFrame(rows)
+
+
+def paired_at_each_budget(rows: pd.DataFrame, pairs, budgets) -> pd.DataFrame:
+    """:func:`advai.evaluate.summary.paired_tests` of ``pairs`` of models on mean distance and
+    smoothness, over seeds, at every budget (steps) of ``rows`` (from :func:`lines_along_budgets`),
+    BH-adjusted within each budget."""
+    return pd.concat([paired_tests(rows[rows.steps == b], pairs, ["mean_distance", "smoothness"])
+                      .assign(**{"training images": b * TRAIN["batch_size"]}) for b in budgets])
