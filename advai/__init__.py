@@ -1,7 +1,8 @@
 """advai: a study of Adversarial Adaptive Interpolation (AdvAI) in latent spaces.
 
 Public entry points: :func:`interpolate`, the priors (:func:`get_prior`, :func:`sample_prior`)
-and AdvAI itself (:func:`fit_advai`, :func:`load_advai`, :class:`AdvAIInterpolator`).
+AdvAI itself (:func:`fit_advai`, :func:`load_advai`, :class:`AdvAIInterpolator`) and the
+flow-matched reference for any prior (:func:`fit_flow`, :func:`load_flow`, :class:`FlowInterpolator`).
 
 The package is laid out as the study: :mod:`advai.latent` (priors, interpolators, the AdvAI
 model), :mod:`advai.models` (autoencoders, GANs, the digit classifier), :mod:`advai.evaluate`
@@ -19,8 +20,9 @@ if "numpy" in sys.modules:  # too late for this process: say so instead of compu
     openblas.check()
 from .latent.interpolation import METHODS, interpolate  # noqa: E402
 from .latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai  # noqa: E402
+from .latent.flow import FlowInterpolator, fit_flow, load_flow  # noqa: E402
 from .latent.priors import PRIORS, get_prior, sample_prior  # noqa: E402
 
 __all__ = ["interpolate", "METHODS", "get_prior", "sample_prior", "PRIORS", "fit_advai", "load_advai",
-           "AdvAIInterpolator"]
+           "AdvAIInterpolator", "fit_flow", "load_flow", "FlowInterpolator"]
 __version__ = "0.1.0"

@@ -14,6 +14,10 @@ r"""Latent interpolators f(z1, z2, alpha), one public entry point: :func:`interp
     CDF of the sum of U[0, 1-alpha] and U[0, alpha] (a trapezoid law), see :func:`uniform_mix_cdf`.
 * ``advai``     the learned correction :math:`f = (1-\alpha) z_1 + \alpha z_2 + \alpha(1-\alpha) R`,
   given a trained model (``model=``; see :mod:`advai.latent.advai_model`).
+* ``flow``      flow-matched (the reference for any prior): Agustsson's Gaussian operator through a
+  fitted transport map T onto N(0, I),
+  :math:`f = T^{-1}\big(((1-\alpha) T(z_1) + \alpha T(z_2)) / \sqrt{(1-\alpha)^2 + \alpha^2}\big)`,
+  given a fitted flow (``model=``; see :mod:`advai.latent.flow`).
 
 All methods return exactly ``z1`` at alpha = 0 and ``z2`` at alpha = 1.
 """
@@ -24,7 +28,7 @@ import torch
 from ..checks import as_tensor, broadcast_codes, check_alpha, check_choice, check_finite
 from .priors import get_prior
 
-METHODS = ("linear", "spherical", "ot", "advai")
+METHODS = ("linear", "spherical", "ot", "advai", "flow")
 OT_PRIORS = ("uniform", "gaussian")
 
 
@@ -81,7 +85,8 @@ def interpolate(z1, z2, alpha, method: str = "linear", prior: str | None = None,
     ``alpha``: a scalar, one value per sample (``[n]``) or per coordinate (``[n, d]``),
     broadcast; values in [0, 1]. ``method``: one of :data:`METHODS`. ``prior`` is required
     for ``"ot"`` (``"uniform"`` or ``"gaussian"``); ``model`` (a trained
-    :class:`advai.latent.advai_fit.AdvAIInterpolator`) for ``"advai"``.
+    :class:`advai.latent.advai_fit.AdvAIInterpolator`) for ``"advai"``, a fitted
+    :class:`advai.latent.flow.FlowInterpolator` for ``"flow"``.
     Returns a tensor of the broadcast shape; exactly ``z1`` at alpha 0, ``z2`` at alpha 1.
     """
     check_choice("method", method, METHODS)
@@ -106,8 +111,11 @@ def interpolate(z1, z2, alpha, method: str = "linear", prior: str | None = None,
             )
         out = ot_uniform(z1, z2, alpha) if name == "uniform" else ot_gaussian(z1, z2, alpha)
     else:
+        fitter = "advai.fit_advai" if method == "advai" else "advai.fit_flow"
         if model is None:
-            raise ValueError("method='advai' needs model= (a trained interpolator from advai.fit_advai)")
+            raise ValueError(f"method={method!r} needs model= (a fitted interpolator from {fitter})")
+        if method == "flow" and type(model).__name__ != "FlowInterpolator":
+            raise ValueError(f"method='flow' needs a model from {fitter}, got a {type(model).__name__}")
         out = model(z1, z2, alpha)
     # Pin the endpoints exactly (floating-point formulas may be off by an ulp there).
     out = torch.where(alpha == 0, z1, out)

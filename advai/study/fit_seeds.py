@@ -31,15 +31,16 @@ def evaluation_seeds(n_draws: int, fit_seed: int) -> range:
     return range(fit_seed * n_draws, (fit_seed + 1) * n_draws)
 
 
-def score(P: dict, key: str, model, fit_seed: int = 0) -> dict:
+def score(P: dict, key: str, model, fit_seed: int = 0, method: str = "advai") -> dict:
     """Notebook 2's headline measures of one fit (its tab-mismatch-summary columns), evaluated on
     :func:`evaluation_seeds` of ``fit_seed`` (fit seed 0: the notebook's own draws), except the
     share left: over the notebook's ``n_share_draws`` draws, LineIntp on the same draws, with its
-    standard error over them (``share left se``, :func:`advai.evaluate.mismatch.share_left_with_se`)."""
+    standard error over them (``share left se``, :func:`advai.evaluate.mismatch.share_left_with_se`).
+    ``method="flow"`` scores a flow-matched interpolator (:func:`advai.fit_flow`) on the same draws."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
     seeds = evaluation_seeds(P["n_seeds"], fit_seed)
-    share, se = share_left_of_fit(key, model, P["n_table"], evaluation_seeds(P["n_share_draws"], fit_seed))
-    r = mismatch.report(prior, "advai", dim, model, n=P["n_table"], n_small=P["n_small"], seeds=seeds,
+    share, se = share_left_of_fit(key, model, P["n_table"], evaluation_seeds(P["n_share_draws"], fit_seed), method)
+    r = mismatch.report(prior, method, dim, model, n=P["n_table"], n_small=P["n_small"], seeds=seeds,
                         alphas=P["alpha_grid"], n_alpha=P["n_alpha_grid"], n_permutations=P["n_permutations"])
     return {"share left": share, "share left se": se,
             "off support": r["off_support"], "off support (alpha avg)": r["off_support_avg"],

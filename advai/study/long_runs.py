@@ -127,8 +127,9 @@ def _draws(prior: str, n: int, seed: int):
     return p.sample(n, 2, g), p.sample(n, 2, g), p.sample(n, 2, g)
 
 
-def score(prior: str, f_model, fit_seed: int, L: dict) -> dict:
-    """One fit's measures at alpha = 0.5 (``f_model``: an interpolator, or ``"linear"`` for LineIntp):
+def score(prior: str, f_model, fit_seed: int, L: dict, method: str = "advai") -> dict:
+    """One fit's measures at alpha = 0.5 (``f_model``: an interpolator of ``method``, AdvAI's or the
+    flow's, or ``"linear"`` for LineIntp):
 
     * ``share left``: over ``n_share_draws`` draws of ``n_share`` pairs (fit seed k: evaluation seeds
       ``k * n_share_draws ...``, :func:`advai.evaluate.mismatch.share_left_draws`), with its standard error;
@@ -145,7 +146,7 @@ def score(prior: str, f_model, fit_seed: int, L: dict) -> dict:
         f = interpolate(z1, z2, 0.5)
     else:
         seeds = range(k * L["n_share_draws"], (k + 1) * L["n_share_draws"])
-        share, se = mismatch.share_left_with_se(mismatch.share_left_draws(prior, "advai", 2, f_model, n=L["n_share"],
+        share, se = mismatch.share_left_with_se(mismatch.share_left_draws(prior, method, 2, f_model, n=L["n_share"],
                                                                           seeds=seeds))
         f = f_model(z1, z2, 0.5)
     return {"share left": share, "share left se": se, "off support": mismatch.off_support_mass(prior, f),

@@ -33,11 +33,12 @@ def verdict(value: float, goal: float, at_least: bool = False) -> str:
     return "met" if (value >= goal if at_least else value <= goal) else "not met"
 
 
-def share_left_of_fit(key: str, model, n: int, seeds) -> tuple[float, float]:
-    """AdvAI's share of LineIntp's mismatch left for notebook 2's prior ``key`` over the draws of
-    ``seeds`` (AdvAI and LineIntp on the same draws), with its standard error over them."""
+def share_left_of_fit(key: str, model, n: int, seeds, method: str = "advai") -> tuple[float, float]:
+    """The share of LineIntp's mismatch that a fitted interpolator ``model`` (AdvAI, or the flow with
+    ``method="flow"``) leaves on notebook 2's prior ``key`` over the draws of ``seeds`` (it and
+    LineIntp on the same draws), with its standard error over them."""
     prior, dim = profiles.ADVAI_FITS[key][:2]
-    return mismatch.share_left_with_se(mismatch.share_left_draws(prior, "advai", dim, model, n=n, seeds=seeds))
+    return mismatch.share_left_with_se(mismatch.share_left_draws(prior, method, dim, model, n=n, seeds=seeds))
 
 
 def ratio_and_passes(row) -> str:
