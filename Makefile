@@ -50,6 +50,7 @@ long: $(STAMP)
 	$(PY) scripts/snap_capacity.py
 	$(PY) scripts/snap_capacity.py --prior ring
 	$(PY) scripts/lines_long.py
+	$(PY) scripts/flow_priors.py
 
 clean-cache:
 	rm -rf runs build

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/flow_priors.py [--priors uniform,ring] [--fit-seeds 5] [--steps 5000]
                                             [--no-bridges] [--figures DIR]
 
-Fits :func:`advai.fit_flow` (the library's defaults) to every prior of notebook 2
+Fits :func:`advai.fit_flow` (the library's defaults; the 64-d Gaussian's lighter settings in
+``advai.study.profiles.FLOW_FITS``) to every prior of notebook 2
 (``advai.study.profiles.ADVAI_FITS``: uniform, Gaussian, ring, nine discs, 3-D surface, 64-d
 Gaussian, and the held-out two discs and two rings) with fit seeds 0..k-1, and scores each fit
 exactly as ``scripts/fit_seed_spread.py`` scores AdvAI's (:func:`advai.study.fit_seeds.score`:
@@ -146,15 +147,16 @@ def main(argv=None):
     if unknown or args.fit_seeds < 2:
         raise SystemExit(f"unknown priors {unknown} (choose from {list(profiles.ADVAI_FITS)})" if unknown
                          else "--fit-seeds must be at least 2 (an interval needs two fits)")
-    P = {**profiles.resolve("02_train_advai", "quick" if args.quick else "paper"), "profile": "flow", "fit_seeds": args.fit_seeds,
-         "flow_steps": args.steps, "flow": FLOW_DEFAULTS}
+    P = {**profiles.resolve("02_train_advai", "quick" if args.quick else "paper"), "profile": "flow",
+         "fit_seeds": args.fit_seeds, "flow_steps": args.steps, "flow": FLOW_DEFAULTS, "flow_fits": profiles.FLOW_FITS}
     L = profiles.ADVAI_LONG_QUICK if args.quick else profiles.ADVAI_LONG
     run = Run(NAME, "flow", 0, params=P, out_dir=args.figures)
     plotting.style()
     t0 = time.perf_counter()
 
     jobs = {(key, s): dict(sampler=profiles.ADVAI_FITS[key][0], dim=profiles.ADVAI_FITS[key][1], seed=s,
-                           steps=args.steps) for key in keys for s in range(args.fit_seeds)}
+                           **{"steps": args.steps, **profiles.FLOW_FITS.get(key, {})})
+            for key in keys for s in range(args.fit_seeds)}
     models = run_fits(jobs, cache=cache_dir(), fit=fit_flow)
     rows, long_rows = [], []
     for key in keys:
