@@ -14,7 +14,18 @@ writes, with manifest entries of profile ``image-budget``:
 * ``tab-image-budget``: mean distance and smoothness per model and budget (mean, 95 % interval);
 * ``tab-image-budget-tests``: AdvAI-AE against AE, ACAI and AAE, and ACAI against AE, paired over
   seeds at every budget (t-test, BH-adjusted over the table);
-* ``fig-image-budget``: both measures against training images.
+* ``tab-image-budget-runs``: every model's scores per seed and budget (and AdvAI-AE's LineIntp
+  paths'), the rows of the tables above and below;
+* ``tab-image-budget-acai``: at the largest budget, each model's final scores beside the statistic
+  ACAI reports (the median of its last 20 of 256 evaluations: here of the snapshots covering the
+  same last 7.8 % of the run, 5 of 64 at 2^20 images), and ACAI's published Table 1;
+* ``tab-image-budget-detour``: AdvAI-AE's AdvAI paths against LineIntp paths through the same
+  model, paired over seeds at every budget (fig6's detour: does AdvAI bring its paths closer to
+  true lines, and does that change with the budget?);
+* ``fig-image-budget``: both measures against training images;
+* ``fig-image-budget-paths``: fig6 on the lines (AdvAI-AE seed 0, LineIntp and AdvAI paths between
+  the same endpoints, each frame's distance to the closest true line) at 2^16 images, the budget
+  nearest notebook 3's, and at the largest budget of the same run.
 
 Runs go to the run cache through the study's executor, checkpointed: an interrupted command
 resumes where it stopped, and a finished budget is read back. ``--device cuda`` trains on a GPU
@@ -36,9 +47,10 @@ from advai import data
 from advai.evaluate import lines as lines_benchmark
 from advai.evaluate.summary import mean_and_interval
 from advai.files import cache_dir
-from advai.models import LABELS, TRAIN
+from advai.models import LABELS, TRAIN, at_step
 from advai.study import plotting
-from advai.study.autoencoders import fit_autoencoders, lines_along_budgets, paired_at_each_budget
+from advai.study.autoencoders import (acai_reported_rows, acai_window, fit_autoencoders, lines_along_budgets,
+                                      lines_strips, paired_at_each_budget, snapshot_every)
 from advai.study.outputs import Run
 from advai.study.profiles import IMAGE_BUDGET, resolve
 from advai.train import resolve_device
@@ -82,6 +94,44 @@ def figure(table: pd.DataFrame, P: dict):
     return fig
 
 
+def acai_table(rows: pd.DataFrame, window) -> pd.DataFrame:
+    """tab-image-budget-acai: mean and 95 % interval over seeds of each model's final and
+    window-median scores (:func:`advai.study.autoencoders.acai_reported_rows`), then ACAI's
+    published rows (Table 1: mean and standard deviation over their 5 runs)."""
+    cols = [c for c in rows.columns if c not in ("model", "seed")]
+    measured = mean_and_interval(rows, ["model"], cols)
+    measured.insert(1, "source", f"measured: final step {window[-1]}, window {len(window)} snapshots "
+                                 f"from step {window[0]}")
+    published = pd.DataFrame([{"model": k, "source": "Berthelot et al. 2019, Table 1 (mean, std over 5 runs)",
+                               "mean distance (median of window)": v["mean_distance_e3"][0] / 1000,
+                               "mean distance (median of window)_std": v["mean_distance_e3"][1] / 1000,
+                               "smoothness (median of window)": v["smoothness"][0],
+                               "smoothness (median of window)_std": v["smoothness"][1], "n": 5}
+                              for k, v in lines_benchmark.PUBLISHED_TABLE1.items()])
+    order = ["model", "source"] + [c + s for c in cols for s in ("", "_ci", "_std")] + ["n"]
+    return pd.concat([measured, published], ignore_index=True)[order]
+
+
+def paths_figure(fitted: dict, P: dict, x1, x2, seed: int = 0):
+    """fig-image-budget-paths: :func:`advai.study.autoencoders.lines_strips` of AdvAI-AE ``seed`` at
+    the budget nearest notebook 3's (2^16 images, or the smallest above it) and at the largest."""
+    m = fitted[("lines", "advai_ae", seed)].to("cpu")
+    near = min((b for b in P["budgets"] if b * TRAIN["batch_size"] >= 2**16), default=P["budgets"][-1])
+    k = P["n_strip_pairs"]
+    fig = plt.figure(figsize=(12, 0.82 * 2 * k + 0.7), layout="constrained")
+    for sub, budget in zip(fig.subfigures(1, 2), (near, P["budgets"][-1])):
+        model = m if budget == P["budgets"][-1] else at_step(m, budget)
+        paths, labels, dist = lines_strips(model, x1[:k], x2[:k], P["n_strip_steps"])
+        for ax, row, label, d in zip(sub.subplots(len(paths), 1), paths, labels, dist):
+            plotting.image_rows(ax, row[None], [label], value_range=(-1.0, 1.0))
+            for j, v in enumerate(d.tolist()):
+                ax.text((j + 0.5) / len(d), -0.04, f"{v:.3f}", transform=ax.transAxes, ha="center", va="top",
+                        fontsize=8.5)
+        sub.suptitle(f"AdvAI-AE (seed {seed}) after {budget * TRAIN['batch_size']:,} images;\n"
+                     "under each frame: distance to the closest true line", fontsize=10)
+    return fig
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--min-log2", type=int, default=IMAGE_BUDGET["min_log2"])
@@ -109,6 +159,17 @@ def main(argv=None):
     pairs = [(L["advai_ae"], L[n]) for n in ("ae", "acai", "aae")] + [(L["acai"], L["ae"])]
     run.save_table(paired_at_each_budget(rows, pairs, P["budgets"]), "tab-image-budget-tests", float_format="%.3g")
     run.savefig(figure(table, P), "fig-image-budget")
+    window = acai_window(P["steps"], snapshot_every(P))
+    acai = acai_table(acai_reported_rows(fitted, P["models"], P["n_seeds"], window, x1, x2, P["n_path_steps"]),
+                      window)
+    run.save_table(acai, "tab-image-budget-acai", float_format="%.4g")
+    linear = lines_along_budgets(fitted, ["advai_ae"], P["n_seeds"], P["budgets"], x1, x2, P["n_path_steps"],
+                                 method="linear")
+    run.save_table(pd.concat([rows, linear], ignore_index=True), "tab-image-budget-runs", float_format="%.6g")
+    detour = pd.concat([rows[rows.model == L["advai_ae"]], linear])
+    run.save_table(paired_at_each_budget(detour, [(L["advai_ae"], L["advai_ae"] + " (LineIntp paths)")],
+                                         P["budgets"]), "tab-image-budget-detour", float_format="%.3g")
+    run.savefig(paths_figure(fitted, P, x1, x2), "fig-image-budget-paths")
     run.finish_script(time.perf_counter() - t0, refresh_readme=args.figures is None)
     print(table.round(5).to_string(index=False))
     print(f"log2 of the largest budget: {math.log2(P['steps'] * TRAIN['batch_size']):g}")

@@ -28,11 +28,28 @@ def test_the_command_writes_its_tables_and_figure_at_ci_size(tmp_path, monkeypat
     assert len(table) == 4 * 2 and sorted(set(table["training images"])) == [64, 128]
     tests = pd.read_csv(tmp_path / "tab-image-budget-tests.csv")
     assert len(tests) == 4 * 2 * 2 and set(tests.b) == {"AE", "ACAI", "AAE"}  # 4 pairs, 2 measures, 2 budgets
-    assert (tmp_path / "fig-image-budget.png").is_file()
+    assert (tmp_path / "fig-image-budget.png").is_file() and (tmp_path / "fig-image-budget-paths.png").is_file()
+    acai = pd.read_csv(tmp_path / "tab-image-budget-acai.csv")
+    measured = acai[acai.source.str.startswith("measured")]
+    assert list(measured.model) == ["AE", "ACAI", "AAE", "AdvAI-AE"] and set(measured.n) == {2}
+    # a window of one snapshot (2 steps in all, 20/256 of them rounds to none): median = final
+    assert (measured["mean distance (median of window)"] == measured["mean distance (final)"]).all()
+    assert set(acai[~acai.source.str.startswith("measured")].model) == {"AE", "AAE", "ACAI"}
+    detour = pd.read_csv(tmp_path / "tab-image-budget-detour.csv")
+    assert len(detour) == 2 * 2 and set(detour.b) == {"AdvAI-AE (LineIntp paths)"}
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert {e["profile"] for e in manifest.values()} == {"image-budget"}
     models = {m["run"] for e in manifest.values() for m in e["models"]}
     assert len([m for m in models if m.startswith("model_")]) == 4 * 2
+
+
+def test_acais_window_is_the_same_share_of_the_run_as_theirs():
+    from advai.study.autoencoders import acai_window
+    assert acai_window(16384, 256) == [15360, 15616, 15872, 16128, 16384]  # last 5 of 64 = 20 of 256
+    assert acai_window(262144, 1024) == [1024 * k for k in range(237, 257)]  # the paper's: 20 of 256
+    assert acai_window(4, 2) == [4]
+    with pytest.raises(ValueError, match="multiple"):
+        acai_window(1000, 256)
 
 
 def test_a_device_this_machine_lacks_is_refused_before_anything_trains(tmp_path):

@@ -4,7 +4,9 @@
 settings; :func:`fit_autoencoders` trains a batch of them side by side through the study's
 executor (:func:`advai.study.parallel.run_fits`); :func:`snapshot_every` is the step between the
 snapshots its learning curves read; :func:`lines_along_budgets` and :func:`paired_at_each_budget`
-score such curves on the lines (``scripts/lines_long.py``, ``scripts/image_budget.py``).
+score such curves on the lines (``scripts/lines_long.py``, ``scripts/image_budget.py``), and
+:func:`acai_reported_rows` the statistic ACAI reports (over :func:`acai_window`); :func:`lines_strips`
+draws fig6's rows on the lines.
 """
 from __future__ import annotations
 
@@ -64,21 +66,67 @@ def fit_autoencoders(jobs, P: dict, cached: dict) -> dict:
     return {keys[label]: model for label, model in fitted.items()}
 
 
-def lines_along_budgets(fitted: dict, models, n_seeds: int, budgets, x1, x2, n_path_steps: int) -> pd.DataFrame:
+def lines_along_budgets(fitted: dict, models, n_seeds: int, budgets, x1, x2, n_path_steps: int,
+                        method: str = "own") -> pd.DataFrame:
     """The lines benchmark's scores (:func:`advai.evaluate.lines.lines_scores`) of every model and
     seed of ``fitted`` (``{("lines", model, seed): model}``, as :func:`fit_autoencoders` returns it)
     at every training budget in ``budgets`` (steps; snapshots of the same run, the last budget the
-    finished model), on the paths from ``x1`` to ``x2``: one row per model, seed and budget."""
+    finished model), on the paths from ``x1`` to ``x2``: one row per model, seed and budget.
+    ``method``: each model's own interpolator (``"own"``), or LineIntp through it (``"linear"``:
+    the rows' model is then ``"<model> (LineIntp paths)"``)."""
     rows = []
     for name in models:
+        label = LABELS[name] if method == "own" else f"{LABELS[name]} (LineIntp paths)"
         for s in range(n_seeds):
             m = fitted[("lines", name, s)].to("cpu")
             for budget in budgets:
                 past = m if budget == budgets[-1] else at_step(m, budget)
-                scores = lines_benchmark.lines_scores(decode_paths(past, x1, x2, n_path_steps, "own"))
-                rows.append({"model": LABELS[name], "seed": s, "steps": budget,
+                scores = lines_benchmark.lines_scores(decode_paths(past, x1, x2, n_path_steps, method))
+                rows.append({"model": label, "seed": s, "steps": budget,
                              "training images": budget * TRAIN["batch_size"], **scores})
     return pd.DataFrame(rows)
+
+
+def acai_window(steps: int, every: int) -> list[int]:
+    """The snapshots that stand for ACAI's reported window in a run of ``steps`` steps with a
+    snapshot every ``every`` steps. ACAI evaluates 256 times, evenly, and reports the median of the
+    last 20 (:func:`advai.evaluate.lines.acai_eval_steps`); with ``n = steps / every`` snapshots the
+    same share of the run is the last ``max(1, round(20 n / 256))`` of them (5 of 64 at 2^20 images
+    and a snapshot every 256 steps: the last 7.8 % of training, as ACAI's)."""
+    if steps % every:
+        raise ValueError(f"acai_window needs steps a multiple of every, got steps={steps}, every={every}")
+    n = steps // every
+    last = max(1, round(lines_benchmark.ACAI_LAST * n / lines_benchmark.ACAI_EVALUATIONS))
+    return lines_benchmark.acai_eval_steps(steps, evaluations=n, last=last)
+
+
+def acai_reported_rows(fitted: dict, models, n_seeds: int, window, x1, x2, n_path_steps: int) -> pd.DataFrame:
+    """Per model and seed of ``fitted``: the lines scores of its finished run (``final``) and ACAI's
+    reported statistic, the median over the snapshots at the steps of ``window`` (:func:`acai_window`;
+    its last step is the finished run) of each score (:func:`advai.evaluate.lines.acai_statistic`)."""
+    rows = lines_along_budgets(fitted, models, n_seeds, list(window), x1, x2, n_path_steps)
+    last = rows[rows.steps == window[-1]].set_index(["model", "seed"])
+    median = rows.groupby(["model", "seed"], sort=False)[["mean_distance", "smoothness"]].agg(
+        lambda v: lines_benchmark.acai_statistic(v) if v.notna().all() else float("nan"))
+    out = pd.DataFrame({"mean distance (final)": last.mean_distance,
+                        "mean distance (median of window)": median.mean_distance,
+                        "smoothness (final)": last.smoothness,
+                        "smoothness (median of window)": median.smoothness})
+    return out.reset_index()
+
+
+def lines_strips(model, x1, x2, n_frames: int):
+    """fig6's rows on the lines for one AdvAI-AE: for each pair ``(x1[i], x2[i])``, its LineIntp
+    path and its AdvAI path (:func:`advai.evaluate.decoding.decode_paths`, ``n_frames`` frames),
+    and each frame's cosine distance to the closest true line
+    (:func:`advai.evaluate.lines.closest_lines`). Returns ``(paths, labels, distances)``."""
+    paths, labels, distances = [], [], []
+    for i in range(len(x1)):
+        for method, label in (("linear", "LineIntp"), ("own", "AdvAI")):
+            path = decode_paths(model, x1[i:i + 1], x2[i:i + 1], n_frames, method)[0]
+            paths.append(path), labels.append(label)
+            distances.append(lines_benchmark.closest_lines(path)[0])
+    return paths, labels, distances
 
 
 def paired_at_each_budget(rows: pd.DataFrame, pairs, budgets) -> pd.DataFrame:

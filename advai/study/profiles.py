@@ -50,6 +50,8 @@ PROFILES = {
                       advai_steps=50, alphas=(0.5,), n_eval=100, n_draws=2, n_path_pairs=2, n_path_steps=5,
                       n_midpoints=6),
     },
+    # reads the committed tables of scripts/image_budget.py (profile IMAGE_BUDGET below): no training
+    "05_autoencoder_budget": {"paper": dict(), "quick": dict()},
 }
 
 #: scripts/lines_long.py: the lines benchmark for AE and ACAI past notebook 3's paper budget

@@ -1,0 +1,129 @@
+"""Notebook 5's verdicts: the autoencoder half along the budget curve of ``scripts/image_budget.py``.
+
+Everything here reads the tables that script writes into ``figures/`` (no retraining):
+``tab-image-budget-runs`` (one row per model, seed and budget: the lines scores),
+``tab-image-budget-tests`` (paired tests between models at every budget, BH-adjusted within
+each budget), ``tab-image-budget-detour`` (AdvAI-AE's AdvAI paths against LineIntp through the
+same model) and ``tab-image-budget-acai`` (the final scores beside ACAI's reported statistic and
+ACAI's published Table 1). A paired test is read as in :mod:`advai.study.autoencoder_report`:
+"better" or "worse" only where its adjusted p-value is below :data:`LEVEL`, otherwise "not
+separated". Both lines measures are lower-is-better.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..evaluate.summary import paired_tests, with_bh_adjusted
+from ..files import project_root
+from .autoencoder_report import LEVEL, verdict
+
+MEASURES = ("mean_distance", "smoothness")
+IMAGES = "training images"
+WORDS = {"better than": "better", "worse than": "worse", "not separated from": "not separated",
+         "untested": "untested"}
+
+
+def committed(name: str, folder=None) -> pd.DataFrame:
+    """An image-budget table as committed in ``folder`` (default: the study's ``figures/``), with a
+    clear error when it is missing (``scripts/image_budget.py`` writes it)."""
+    path = (project_root() / "figures" if folder is None else folder) / f"{name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run scripts/image_budget.py to write it")
+    return pd.read_csv(path)
+
+
+def budget_label(images: int) -> str:
+    """``2^k`` for a power of two of images, else the count with thousands separators."""
+    k = math.log2(images)
+    return f"2^{int(k)}" if k == int(k) else f"{int(images):,}"
+
+
+def verdict_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """tab-image-budget-verdicts: one row per compared pair and measure, one column per budget
+    (``2^k`` training images): ``better``, ``worse``, ``not separated`` (a against b, from
+    :func:`advai.study.autoencoder_report.verdict`, lower is better) or ``untested``."""
+    rows = []
+    for (m, a, b), group in tests.groupby(["measure", "a", "b"], sort=False):
+        row = {"a": a, "b": b, "measure": m.replace("_", " ")}
+        for images, at in group.groupby(IMAGES):
+            row[budget_label(images)] = WORDS[verdict(at, m, a, b, lower_is_better=True)[0]]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ranking(runs: pd.DataFrame, images: int, measure: str = "mean_distance", models=None) -> list[str]:
+    """The models (of ``models``, default all own-interpolator rows) ordered by their mean
+    ``measure`` over seeds at ``images`` training images, best (lowest) first."""
+    r = runs[(runs[IMAGES] == images) & ~runs.model.str.endswith("(LineIntp paths)")]
+    if models is not None:
+        r = r[r.model.isin(models)]
+    return list(r.groupby("model")[measure].mean().sort_values().index)
+
+
+def change_along_budget(runs: pd.DataFrame, models, measure: str) -> pd.DataFrame:
+    """Paired over seeds, each of ``models`` at the largest budget of ``runs`` against itself at the
+    smallest (``mean difference`` = largest - smallest; BH-adjusted over the table's rows)."""
+    lo, hi = runs[IMAGES].min(), runs[IMAGES].max()
+    out = []
+    for m in models:
+        r = runs[(runs.model == m) & runs[IMAGES].isin([lo, hi])]
+        out.append(paired_tests(r, [(hi, lo)], [measure], group=IMAGES).assign(model=m))
+    table = pd.concat(out, ignore_index=True).drop(columns="p (BH-adjusted)")
+    return with_bh_adjusted(table)
+
+
+def toward_published(runs: pd.DataFrame, acai: pd.DataFrame, measure: str = "smoothness") -> pd.DataFrame:
+    """Per model with a published value in ``acai`` (ACAI's Table 1): its mean ``measure`` at the
+    smallest and the largest budget, the published value, and the paired test of the change
+    (:func:`change_along_budget`); ``closer`` says whether the largest budget's mean is nearer the
+    published value, ``moved`` whether the change is separated from zero (adjusted p < LEVEL)."""
+    pub = acai[~acai.source.str.startswith("measured")].set_index("model")[f"{measure.replace('_', ' ')} (median of window)"]
+    lo, hi = runs[IMAGES].min(), runs[IMAGES].max()
+    models = [m for m in pub.index if m in set(runs.model)]
+    change = change_along_budget(runs, models, measure).set_index("model")
+    rows = []
+    for m in models:
+        mean = runs[runs.model == m].groupby(IMAGES)[measure].mean()
+        c = change.loc[m]
+        rows.append({"model": m, "measure": measure, f"at {budget_label(lo)}": mean[lo], f"at {budget_label(hi)}": mean[hi],
+                     "published": pub[m], "change": c["mean difference"], "ci low": c["ci low"],
+                     "ci high": c["ci high"], "p (BH-adjusted)": c["p (BH-adjusted)"],
+                     "closer": abs(mean[hi] - pub[m]) < abs(mean[lo] - pub[m]),
+                     "moved": bool(c["p (BH-adjusted)"] < LEVEL)})
+    return pd.DataFrame(rows)
+
+
+def sentences(verdicts: pd.DataFrame, runs: pd.DataFrame, published: pd.DataFrame, detour: pd.DataFrame,
+              advai: str = "AdvAI-AE") -> list[str]:
+    """The notebook's answers in words, composed from the tables (no number typed)."""
+    budgets = [c for c in verdicts.columns if c not in ("a", "b", "measure")]
+    lo, hi = budgets[0], budgets[-1]
+    out = []
+    for _, r in verdicts[verdicts.a == advai].iterrows():
+        out.append(f"{r.a} vs {r.b}, {r.measure}: {r[lo]} at {lo} images, {r[hi]} at {hi} "
+                   f"(budgets between: {', '.join(r[b] for b in budgets[1:-1])})")
+    images = sorted(runs[IMAGES].unique())
+    for i in (images[0], images[-1]):
+        out.append(f"order by mean distance at {budget_label(i)} images (best first): {' < '.join(ranking(runs, i))}")
+    for _, r in published.iterrows():
+        out.append(f"{r.model} {r.measure.replace('_', ' ')}: {r.iloc[2]:.4g} -> {r.iloc[3]:.4g} "
+                   f"(published {r.published:.4g}); "
+                   f"{'closer to' if r.closer else 'not closer to'} the published value, change "
+                   f"{'separated from zero' if r.moved else 'not separated from zero'} "
+                   f"(adjusted p {r['p (BH-adjusted)']:.2g})")
+    for (m, _), group in detour.groupby(["measure", "b"], sort=False):
+        words = [WORDS[verdict(g, m, advai, g.b.iloc[0], lower_is_better=True)[0]]
+                 for _, g in group.groupby(IMAGES)]
+        out.append(f"{advai}'s AdvAI paths vs its LineIntp paths, {m.replace('_', ' ')}, by budget: {', '.join(words)}")
+    return out
+
+
+def curve_table(curve: pd.DataFrame, measure: str, digits: int = 4) -> pd.DataFrame:
+    """``tab-image-budget`` (mean and 95 % half-width over seeds per model and budget) as one row per
+    budget (``2^k``) and one column per model, each cell ``"mean ± half-width"`` of ``measure``."""
+    c = curve.assign(cell=[f"{m:.{digits}f} ± {h:.{digits}f}" for m, h in zip(curve[measure], curve[measure + "_ci"])],
+                     budget=[budget_label(i) for i in curve[IMAGES]])
+    order = list(dict.fromkeys(c.model))
+    return c.pivot(index="budget", columns="model", values="cell").loc[list(dict.fromkeys(c.budget)), order]
