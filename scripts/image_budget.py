@@ -22,6 +22,8 @@ writes, with manifest entries of profile ``image-budget``:
 * ``tab-image-budget-detour``: AdvAI-AE's AdvAI paths against LineIntp paths through the same
   model, paired over seeds at every budget (fig6's detour: does AdvAI bring its paths closer to
   true lines, and does that change with the budget?);
+* ``tab-image-budget-cost``: each fit's training time, the median per model, its images/s, and the
+  whole curve's time at those medians;
 * ``fig-image-budget``: both measures against training images;
 * ``fig-image-budget-paths``: fig6 on the lines (AdvAI-AE seed 0, LineIntp and AdvAI paths between
   the same endpoints, each frame's distance to the closest true line) at 2^16 images, the budget
@@ -41,12 +43,14 @@ import time
 import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS before they load)
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from advai import data
 from advai.evaluate import lines as lines_benchmark
 from advai.evaluate.summary import mean_and_interval
 from advai.files import cache_dir
+from advai.latent.whole_code import fit_whole_code
 from advai.models import LABELS, TRAIN, at_step
 from advai.study import plotting
 from advai.study.autoencoders import (acai_reported_rows, acai_window, fit_autoencoders, lines_along_budgets,
@@ -112,6 +116,32 @@ def acai_table(rows: pd.DataFrame, window) -> pd.DataFrame:
     return pd.concat([measured, published], ignore_index=True)[order]
 
 
+def cost_table(fitted: dict, P: dict) -> pd.DataFrame:
+    """tab-image-budget-cost: each model's training time per fit by its own clock (summed over resumed
+    sessions; a fit paused in a session counts its pause), the median over seeds, the images/s it
+    gives, and AdvAI-AE's R warm-ups (read back from the run cache); the last row is the whole curve,
+    every fit and warm-up at its model's median."""
+    rows = []
+    for name in P["models"]:
+        models = [fitted[("lines", name, s)] for s in range(P["n_seeds"])]
+        fits = [m.fit_seconds for m in models]
+        rows.append({"what": f"{LABELS[name]} fit", "seconds each": fits})
+        if name.startswith("advai_ae"):
+            warm = [fit_whole_code(m.latent, int(m.w["warmup_steps"]), TRAIN, seed=s, cache=cache_dir(), progress=False,
+                                   n_scale=float(m.w["n_scale"])).fit_seconds for s, m in enumerate(models)]
+            rows.append({"what": "R's warm-up (AdvAI-AE)", "seconds each": warm})
+    out = pd.DataFrame(rows)
+    out["n"] = out["seconds each"].map(len)
+    out["median (min)"] = out["seconds each"].map(lambda v: float(np.median(v)) / 60)
+    out["images or samples a second"] = [
+        (P["steps"] if "fit" in w else P["warmup_steps"]) * TRAIN["batch_size"] / (60 * m)
+        for w, m in zip(out.what, out["median (min)"])]
+    out["seconds each"] = out["seconds each"].map(lambda v: ", ".join(f"{x:.0f}" for x in v))
+    total = {"what": "the whole curve (every fit and warm-up at its median)", "n": int(out.n.sum()),
+             "median (min)": float((out.n * out["median (min)"]).sum())}
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
 def paths_figure(fitted: dict, P: dict, x1, x2, seed: int = 0):
     """fig-image-budget-paths: :func:`advai.study.autoencoders.lines_strips` of AdvAI-AE ``seed`` at
     the budget nearest notebook 3's (2^16 images, or the smallest above it) and at the largest."""
@@ -170,6 +200,7 @@ def main(argv=None):
     run.save_table(paired_at_each_budget(detour, [(L["advai_ae"], L["advai_ae"] + " (LineIntp paths)")],
                                          P["budgets"]), "tab-image-budget-detour", float_format="%.3g")
     run.savefig(paths_figure(fitted, P, x1, x2), "fig-image-budget-paths")
+    run.save_table(cost_table(fitted, P), "tab-image-budget-cost", float_format="%.4g")
     run.finish_script(time.perf_counter() - t0, refresh_readme=args.figures is None)
     print(table.round(5).to_string(index=False))
     print(f"log2 of the largest budget: {math.log2(P['steps'] * TRAIN['batch_size']):g}")
