@@ -4,8 +4,9 @@
 #   make test                                    unit tests + nbval over the notebooks (quick profile),
 #                                                one test file or notebook per core
 #   make long                                    the scripts outside make figures: the paper's budget
-#                                                (long profile) and the fit-seed, Fourier, snap and
-#                                                lines runs; resumable, hours on 2 cores
+#                                                (long profile) and the fit-seed, Fourier, snap,
+#                                                lines, flow and image-budget runs; resumable, hours
+#                                                on 2 cores
 # Both create or refresh the project-local environment (.venv) from the pinned requirements
 # when it is missing or older than requirements*.txt / pyproject.toml.
 
@@ -51,6 +52,7 @@ long: $(STAMP)
 	$(PY) scripts/snap_capacity.py --prior ring
 	$(PY) scripts/lines_long.py
 	$(PY) scripts/flow_priors.py
+	$(PY) scripts/image_budget.py
 
 clean-cache:
 	rm -rf runs build

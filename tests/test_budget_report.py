@@ -62,7 +62,7 @@ def test_the_sentences_and_curve_table_read_the_tables():
     verdicts = br.verdict_table(paired_by_budget(runs, [("AdvAI-AE", "AE")]))
     acai = pd.DataFrame({"model": ["AE"], "source": ["published"], "smoothness (median of window)": [0.44]})
     text = br.sentences(verdicts, runs, br.toward_published(runs, acai, "smoothness"), detour)
-    assert "AdvAI-AE vs AE, mean distance: better at 2^14 images, better at 2^20" in text[0]
+    assert text[0].startswith("AdvAI-AE vs AE, by budget 2^14 to 2^20 images: mean distance: better, better, better; ")
     assert any(t.endswith("better, better, better") for t in text if "mean distance, by budget" in t)
     assert not any("(LineIntp paths)" in t for t in text if t.startswith("order"))
     curve = runs.groupby(["model", "training images"], sort=False)[["mean_distance"]].mean().reset_index()

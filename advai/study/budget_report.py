@@ -101,9 +101,10 @@ def sentences(verdicts: pd.DataFrame, runs: pd.DataFrame, published: pd.DataFram
     budgets = [c for c in verdicts.columns if c not in ("a", "b", "measure")]
     lo, hi = budgets[0], budgets[-1]
     out = []
-    for _, r in verdicts[verdicts.a == advai].iterrows():
-        out.append(f"{r.a} vs {r.b}, {r.measure}: {r[lo]} at {lo} images, {r[hi]} at {hi} "
-                   f"(budgets between: {', '.join(r[b] for b in budgets[1:-1])})")
+    mine = verdicts[verdicts.a == advai]
+    for b, rows in mine.groupby("b", sort=False):
+        out.append(f"{advai} vs {b}, by budget {lo} to {hi} images: " + "; ".join(
+            f"{r.measure}: {', '.join(r[c] for c in budgets)}" for _, r in rows.iterrows()))
     images = sorted(runs[IMAGES].unique())
     for i in (images[0], images[-1]):
         out.append(f"order by mean distance at {budget_label(i)} images (best first): {' < '.join(ranking(runs, i))}")
