@@ -61,3 +61,15 @@ def test_a_device_this_machine_lacks_is_refused_before_anything_trains(tmp_path)
     with pytest.raises(ValueError, match="device='cuda' was requested but this machine has no such CUDA device"):
         IB.main(["--quick", "--min-log2", "6", "--max-log2", "6", "--device", "cuda", "--figures", str(tmp_path)])
     assert not any(tmp_path.iterdir())
+
+
+def test_an_interim_look_scores_the_finished_models_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVAI_DEVICE", "cpu")
+    with pytest.raises(SystemExit, match="unknown"):
+        IB.main(["--quick", "--models", "ae,vae", "--figures", str(tmp_path)])
+    IB.main(["--quick", "--min-log2", "6", "--max-log2", "7", "--seeds", "2", "--models", "ae,acai",
+             "--figures", str(tmp_path)])
+    assert set(pd.read_csv(tmp_path / "tab-image-budget.csv").model) == {"AE", "ACAI"}
+    tests = pd.read_csv(tmp_path / "tab-image-budget-tests.csv")
+    assert set(zip(tests.a, tests.b)) == {("ACAI", "AE")}
+    assert not (tmp_path / "tab-image-budget-detour.csv").exists()  # AdvAI-AE's tables need its fits
