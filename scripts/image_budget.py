@@ -81,14 +81,18 @@ def settings(min_log2: int, max_log2: int, seeds: int, quick: bool = False) -> d
 
 
 def figure(table: pd.DataFrame, P: dict):
+    """fig-image-budget: both measures against training images, mean and 95 % interval over seeds;
+    each interval is cut at the measure's range (mean distance at 0, smoothness at 0 and its worst
+    value), which a t-interval over 3 seeds can overrun."""
     ceiling = lines_benchmark.smoothness_ceiling(P["n_path_steps"])
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
-    for ax, col, title in ((axes[0], "mean_distance", "mean distance to a true line (lower is better)"),
-                           (axes[1], "smoothness", "smoothness (0 best; dotted: the worst)")):
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    for ax, col, top, title in ((axes[0], "mean_distance", float("inf"), "mean distance to a true line (lower is better)"),
+                                (axes[1], "smoothness", ceiling, "smoothness (0 best; dotted: the worst)")):
         for name in P["models"]:
             c = table[(table.model == LABELS[name]) & table[col].notna()]
-            ax.errorbar(c["training images"], c[col], yerr=c[col + "_ci"], marker="o", ms=3, capsize=2,
-                        label=LABELS[name])
+            m, h = c[col], c[col + "_ci"].fillna(0)
+            ax.errorbar(c["training images"], m, yerr=[(m - (m - h).clip(lower=0)), ((m + h).clip(upper=top) - m)],
+                        marker="o", ms=3, capsize=2, label=LABELS[name])
         ax.set(xscale="log", xlabel="training images (log scale)", ylabel=col.replace("_", " "), title=title)
         ax.set_xticks([b * TRAIN["batch_size"] for b in P["budgets"]],
                       [f"$2^{{{k}}}$" for k in range(P["min_log2"], P["max_log2"] + 1)])
@@ -96,8 +100,8 @@ def figure(table: pd.DataFrame, P: dict):
     axes[1].axhline(ceiling, color="0.5", ls=":", label="worst possible")
     for ax in axes:
         ax.legend(fontsize=8.5)
-    fig.suptitle(f"Lines benchmark along the training budget: mean and 95 % interval over {P['n_seeds']} seeds",
-                 fontsize=10)
+    fig.suptitle(f"Lines benchmark along the training budget: mean and 95 % interval over {P['n_seeds']} seeds "
+                 "(cut at each measure's range)", fontsize=10)
     return fig
 
 
