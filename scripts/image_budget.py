@@ -80,32 +80,55 @@ def settings(min_log2: int, max_log2: int, seeds: int, quick: bool = False) -> d
             "steps": budgets[-1], "budgets": budgets, "warmup_steps": warmup, "profile": "image-budget"}
 
 
-def figure(table: pd.DataFrame, P: dict):
-    """fig-image-budget: both measures against training images, mean and 95 % interval over seeds;
-    each interval is cut at 0, the least value either measure can take, which a t-interval over 3
-    seeds can overrun; the smoothness axis shows every mean (one jump between the endpoints scores
-    1 - 1/(n-1); a path that turns back can score more) and cuts intervals above 1.05 or the largest
-    mean."""
+def axis_top(values: pd.Series, floor: float) -> float:
+    """The top of a measure's axis in fig-image-budget: 1.1 times the largest seed's value among
+    those within 3 times the median of all (at least ``floor``), so that a diverged run does not
+    flatten the others."""
+    typical = values[values <= 3 * values.median()]
+    return max(floor, 1.1 * float(typical.max()))
+
+
+def figure(table: pd.DataFrame, rows: pd.DataFrame, P: dict):
+    """fig-image-budget: both measures against training images, every seed as a dot and the mean
+    with its 95 % interval over seeds as a line; each interval is cut at 0, the least value either
+    measure can take, which a t-interval over 3 seeds can overrun. Each axis ends at
+    :func:`axis_top`; a seed or mean beyond it is drawn as a triangle on the edge, a mean with its
+    value (one jump between the endpoints scores 1 - 1/(n-1); a path that turns back can score
+    more)."""
     ceiling = lines_benchmark.smoothness_ceiling(P["n_path_steps"])
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.7), layout="constrained")
-    for ax, col, title in ((axes[0], "mean_distance", "mean distance to a true line (lower is better)"),
-                           (axes[1], "smoothness", "smoothness (0 best; dotted: one jump)")):
-        for name in P["models"]:
-            c = table[(table.model == LABELS[name]) & table[col].notna()]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.9), layout="constrained")
+    for ax, col, title, floor in ((axes[0], "mean_distance", "mean distance to a true line (lower is better)", 0.02),
+                                  (axes[1], "smoothness", "smoothness (0 best; dotted: one jump)", 1.2)):
+        top = axis_top(rows[col].dropna(), floor)
+        for k, name in enumerate(P["models"]):
+            colour, label = f"C{k}", LABELS[name]
+            c = table[(table.model == label) & table[col].notna()]
             m, h = c[col], c[col + "_ci"].fillna(0)
-            ax.errorbar(c["training images"], m, yerr=[m - (m - h).clip(lower=0), h],
-                        marker="o", ms=3, capsize=2, label=LABELS[name])
+            ax.errorbar(c["training images"], m, yerr=[m - (m - h).clip(lower=0), h], color=colour,
+                        marker="o", ms=3, capsize=2, elinewidth=0.8, label=label)
+            seeds = rows[(rows.model == label) & rows[col].notna()]
+            inside = seeds[seeds[col] <= top]
+            ax.scatter(inside["training images"], inside[col], s=7, color=colour, alpha=0.35, lw=0)
+            beyond = seeds[seeds[col] > top]
+            ax.scatter(beyond["training images"], [top] * len(beyond), marker="^", s=22, facecolor="none",
+                       edgecolor=colour, clip_on=False, zorder=4)
+            for x, v in zip(c["training images"], m):
+                if v > top:
+                    ax.scatter([x], [top], marker="^", s=30, color=colour, clip_on=False, zorder=5)
+                    ax.annotate(f"mean {v:.2g}", (x, top), xytext=(0, -12), textcoords="offset points",
+                                ha="right", fontsize=8.5, color=colour,
+                                bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
+        ax.set_ylim(-0.03 * top, top)
         ax.set(xscale="log", xlabel="training images (log scale)", ylabel=col.replace("_", " "), title=title)
         ax.set_xticks([b * TRAIN["batch_size"] for b in P["budgets"]],
                       [f"$2^{{{k}}}$" for k in range(P["min_log2"], P["max_log2"] + 1)])
         ax.xaxis.set_minor_locator(plt.NullLocator())
     axes[1].axhline(ceiling, color="0.5", ls=":", label="one jump between the endpoints")
-    top = max(1.05, 1.05 * float(table["smoothness"].max()))
-    axes[1].set_ylim(-0.03, min(axes[1].get_ylim()[1], top))
     fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=len(P["models"]) + 1,
                fontsize=8.5)
     fig.suptitle(f"Lines benchmark along the training budget: mean and 95 % interval over {P['n_seeds']} seeds "
-                 "(cut at 0)", fontsize=10)
+                 "(lines), each seed (dots);\nbeyond the axis: triangles on its edge (filled: the mean)",
+                 fontsize=10)
     return fig
 
 
@@ -225,7 +248,7 @@ def main(argv=None):
     pairs = [(L[a], L[b]) for a, b in (("advai_ae", "ae"), ("advai_ae", "acai"), ("advai_ae", "aae"), ("acai", "ae"))
              if {a, b} <= set(models)]
     run.save_table(paired_at_each_budget(rows, pairs, P["budgets"]), "tab-image-budget-tests", float_format="%.3g")
-    run.savefig(figure(table, P), "fig-image-budget")
+    run.savefig(figure(table, rows, P), "fig-image-budget")
     window = acai_window(P["steps"], snapshot_every(P))
     acai = acai_table(acai_reported_rows(fitted, P["models"], P["n_seeds"], window, x1, x2, P["n_path_steps"]),
                       window)
