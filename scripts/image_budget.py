@@ -25,6 +25,8 @@ writes, with manifest entries of profile ``image-budget``:
 * ``tab-image-budget-cost``: each fit's training time, the fastest per model (another job on the
   machine, or a pause, only adds time), its images/s, and the whole curve's time at those speeds;
 * ``fig-image-budget``: both measures against training images;
+* ``fig-image-budget-own-paths``: every model's own paths between two pairs at the largest budget,
+  each with its smoothness: what the scores look like;
 * ``fig-image-budget-paths``: fig6 on the lines (AdvAI-AE seed 0, LineIntp and AdvAI paths between
   the same endpoints, each frame's distance to the closest true line) at 2^16 images, the budget
   nearest notebook 3's, and at the largest budget of the same run.
@@ -44,9 +46,11 @@ import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS be
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import torch
 
 from advai import data
 from advai.evaluate import lines as lines_benchmark
+from advai.evaluate.decoding import decode_paths
 from advai.evaluate.summary import mean_and_interval
 from advai.files import cache_dir
 from advai.latent.whole_code import fit_whole_code
@@ -162,6 +166,23 @@ def paths_figure(fitted: dict, P: dict, x1, x2, seed: int = 0):
     return fig
 
 
+def own_paths_figure(fitted: dict, P: dict, x1, x2, seed: int = 0, k: int = 2):
+    """fig-image-budget-own-paths: every model's own interpolator (AdvAI-AE: AdvAI; the others:
+    LineIntp) between the first ``k`` pairs, fit seed ``seed``, at the largest budget, each path's
+    smoothness beside it: what the scores look like."""
+    rows, labels = [], []
+    for name in P["models"]:
+        paths = decode_paths(fitted[("lines", name, seed)].to("cpu"), x1[:k], x2[:k], P["n_path_steps"], "own")
+        angles = lines_benchmark.closest_lines(paths.flatten(0, 1))[1].reshape(k, -1)
+        for path, sm in zip(paths, lines_benchmark.smoothness(angles)):
+            rows.append(path), labels.append(f"{LABELS[name]} ({sm:.2f})")
+    fig, ax = plt.subplots(figsize=(11, 0.62 * len(rows) + 0.9), layout="constrained")
+    plotting.image_rows(ax, torch.stack(rows), labels, value_range=(-1.0, 1.0))
+    ax.set_title(f"Each model's own paths after {P['steps'] * TRAIN['batch_size']:,} images (seed {seed}); "
+                 "in brackets: the path's smoothness (0 best)", fontsize=10)
+    return fig
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--min-log2", type=int, default=IMAGE_BUDGET["min_log2"])
@@ -209,6 +230,7 @@ def main(argv=None):
         run.save_table(paired_at_each_budget(detour, [(L["advai_ae"], L["advai_ae"] + " (LineIntp paths)")],
                                              P["budgets"]), "tab-image-budget-detour", float_format="%.3g")
         run.savefig(paths_figure(fitted, P, x1, x2), "fig-image-budget-paths")
+    run.savefig(own_paths_figure(fitted, P, x1, x2), "fig-image-budget-own-paths")
     run.save_table(cost_table(fitted, P), "tab-image-budget-cost", float_format="%.4g")
     run.finish_script(time.perf_counter() - t0, refresh_readme=args.figures is None)
     print(table.round(5).to_string(index=False))
