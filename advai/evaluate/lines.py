@@ -82,7 +82,9 @@ def smoothness(angles) -> np.ndarray:
 
 
 def smoothness_ceiling(n_steps: int) -> float:
-    """The worst smoothness a path of ``n_steps`` images can score, :math:`1 - 1/(n-1)` (all turning in one step)."""
+    """The smoothness of a path of ``n_steps`` images that turns in one jump between its endpoints,
+    :math:`1 - 1/(n-1)`: the worst a path that never turns back can score (one that overshoots and
+    returns scores more, since its largest step exceeds the net turn)."""
     n_steps = check_positive_int("n_steps", n_steps)
     if n_steps < 3:
         raise ValueError(f"paths need at least 3 steps, got {n_steps}")
