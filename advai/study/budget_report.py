@@ -16,7 +16,7 @@ import math
 import pandas as pd
 
 from ..evaluate.summary import paired_tests, with_bh_adjusted
-from ..files import project_root
+from . import long_report
 from .autoencoder_report import LEVEL, verdict
 
 MEASURES = ("mean_distance", "smoothness")
@@ -26,12 +26,9 @@ WORDS = {"better than": "better", "worse than": "worse", "not separated from": "
 
 
 def committed(name: str, folder=None) -> pd.DataFrame:
-    """An image-budget table as committed in ``folder`` (default: the study's ``figures/``), with a
-    clear error when it is missing (``scripts/image_budget.py`` writes it)."""
-    path = (project_root() / "figures" if folder is None else folder) / f"{name}.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run scripts/image_budget.py to write it")
-    return pd.read_csv(path)
+    """An image-budget table as committed in ``folder`` (default: the study's ``figures/``):
+    :func:`advai.study.long_report.committed` naming ``scripts/image_budget.py``."""
+    return long_report.committed(name, "scripts/image_budget.py", folder)
 
 
 def budget_label(images: int) -> str:

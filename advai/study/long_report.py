@@ -7,6 +7,8 @@ same numbers from the committed tables without retraining.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -20,12 +22,12 @@ BUDGETS = ("notebook 2", "paper")
 LINEAR = "LineIntp"
 
 
-def committed(name: str) -> pd.DataFrame:
-    """A long-profile table as committed in the study's ``figures/`` (``<name>.csv``); a clear error
-    when it is missing (``scripts/advai_long.py`` writes it)."""
-    path = project_root() / "figures" / f"{name}.csv"
+def committed(name: str, writer: str = "scripts/advai_long.py (the long profile)", folder=None) -> pd.DataFrame:
+    """A script's table as committed in ``folder`` (default: the study's ``figures/``), read from
+    ``<name>.csv``; a clear error naming ``writer``, the command that writes it, when it is missing."""
+    path = (project_root() / "figures" if folder is None else Path(folder)) / f"{name}.csv"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run scripts/advai_long.py (the long profile) to write it")
+        raise FileNotFoundError(f"{path} is missing: run {writer} to write it")
     return pd.read_csv(path)
 
 

@@ -141,7 +141,8 @@ def image_rows(ax, images, labels=None, fontsize: float = 9, value_range=(0.0, 1
     left of the rows."""
     r, c, _, h, w = images.shape
     lo, hi = value_range
-    ax.imshow(images[:, :, 0].permute(0, 2, 1, 3).reshape(r * h, c * w), cmap="gray_r", vmin=lo, vmax=hi)
+    grid = images[:, :, 0].permute(0, 2, 1, 3).reshape(r * h, c * w)
+    ax.imshow(grid.detach().cpu().numpy(), cmap="gray_r", vmin=lo, vmax=hi)
     ax.set_xticks([])
     labels = list(labels) if labels is not None else [""] * r
     ax.set_yticks([h * i + h // 2 for i in range(r)], labels, fontsize=fontsize)
