@@ -62,14 +62,21 @@ def test_the_sentences_and_curve_table_read_the_tables():
     verdicts = br.verdict_table(paired_by_budget(runs, [("AdvAI-AE", "AE")]))
     acai = pd.DataFrame({"model": ["AE"], "source": ["published"], "smoothness (median of window)": [0.44]})
     text = br.sentences(verdicts, runs, br.toward_published(runs, acai, "smoothness"), detour)
-    assert text[0].startswith("AdvAI-AE vs AE, by budget 2^14 to 2^20 images: mean distance: better, better, better; ")
-    assert any(t.endswith("better, better, better") for t in text if "mean distance, by budget" in t)
+    assert text[0] == "AdvAI-AE vs AE, mean distance: better at every budget"
+    assert "AdvAI-AE's AdvAI paths vs its LineIntp paths, mean distance: better at every budget" in text
     assert not any("(LineIntp paths)" in t for t in text if t.startswith("order"))
     curve = runs.groupby(["model", "training images"], sort=False)[["mean_distance"]].mean().reset_index()
     curve["mean_distance_ci"] = 0.001
     table = br.curve_table(curve, "mean_distance")
     assert list(table.index) == ["2^14", "2^17", "2^20"] and list(table.columns) == ["AE", "AdvAI-AE"]
     assert table.loc["2^20", "AdvAI-AE"].endswith("± 0.0010")
+
+
+def test_verdicts_along_the_budgets_are_grouped_into_runs():
+    b = ["2^14", "2^15", "2^16", "2^17"]
+    assert br.by_budget(["better"] * 4, b) == "better at every budget"
+    assert br.by_budget(["not separated", "not separated", "better", "worse"], b) == \
+        "not separated at 2^14-2^15, better at 2^16, worse at 2^17"
 
 
 def test_a_missing_table_names_the_command_that_writes_it(tmp_path):

@@ -92,29 +92,43 @@ def toward_published(runs: pd.DataFrame, acai: pd.DataFrame, measure: str = "smo
     return pd.DataFrame(rows)
 
 
+def by_budget(words: list[str], budgets: list[str]) -> str:
+    """Verdicts along the budgets in few words: ``"not separated at every budget"`` when all agree,
+    else each run of equal verdicts with its budgets (``"not separated at 2^14-2^17, better at
+    2^18-2^20"``)."""
+    if len(set(words)) == 1:
+        return f"{words[0]} at every budget"
+    runs, start = [], 0
+    for i in range(1, len(words) + 1):
+        if i == len(words) or words[i] != words[start]:
+            span = budgets[start] if i - 1 == start else f"{budgets[start]}-{budgets[i - 1]}"
+            runs.append(f"{words[start]} at {span}")
+            start = i
+    return ", ".join(runs)
+
+
 def sentences(verdicts: pd.DataFrame, runs: pd.DataFrame, published: pd.DataFrame, detour: pd.DataFrame,
               advai: str = "AdvAI-AE") -> list[str]:
     """The notebook's answers in words, composed from the tables (no number typed)."""
     budgets = [c for c in verdicts.columns if c not in ("a", "b", "measure")]
-    lo, hi = budgets[0], budgets[-1]
     out = []
-    mine = verdicts[verdicts.a == advai]
-    for b, rows in mine.groupby("b", sort=False):
-        out.append(f"{advai} vs {b}, by budget {lo} to {hi} images: " + "; ".join(
-            f"{r.measure}: {', '.join(r[c] for c in budgets)}" for _, r in rows.iterrows()))
+    for _, r in verdicts.iterrows():
+        out.append(f"{r.a} vs {r.b}, {r.measure}: {by_budget([r[c] for c in budgets], budgets)}")
     images = sorted(runs[IMAGES].unique())
     for i in (images[0], images[-1]):
         out.append(f"order by mean distance at {budget_label(i)} images (best first): {' < '.join(ranking(runs, i))}")
     for _, r in published.iterrows():
+        change = ("untested (fewer than two seeds with defined paths at both ends)" if math.isnan(r["p (BH-adjusted)"])
+                  else f"{'separated from zero' if r.moved else 'not separated from zero'} "
+                       f"(adjusted p {r['p (BH-adjusted)']:.2g})")
         out.append(f"{r.model} {r.measure.replace('_', ' ')}: {r.iloc[2]:.4g} -> {r.iloc[3]:.4g} "
                    f"(published {r.published:.4g}); "
-                   f"{'closer to' if r.closer else 'not closer to'} the published value, change "
-                   f"{'separated from zero' if r.moved else 'not separated from zero'} "
-                   f"(adjusted p {r['p (BH-adjusted)']:.2g})")
+                   f"{'closer to' if r.closer else 'not closer to'} the published value, change {change}")
     for (m, _), group in detour.groupby(["measure", "b"], sort=False):
-        words = [WORDS[verdict(g, m, advai, g.b.iloc[0], lower_is_better=True)[0]]
-                 for _, g in group.groupby(IMAGES)]
-        out.append(f"{advai}'s AdvAI paths vs its LineIntp paths, {m.replace('_', ' ')}, by budget: {', '.join(words)}")
+        at = list(group.groupby(IMAGES))
+        words = [WORDS[verdict(g, m, advai, g.b.iloc[0], lower_is_better=True)[0]] for _, g in at]
+        out.append(f"{advai}'s AdvAI paths vs its LineIntp paths, {m.replace('_', ' ')}: "
+                   f"{by_budget(words, [budget_label(i) for i, _ in at])}")
     return out
 
 
