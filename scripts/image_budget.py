@@ -259,7 +259,8 @@ def main(argv=None):
     if adv:
         detour = pd.concat([rows[rows.model == L["advai_ae"]], linear])
         run.save_table(paired_at_each_budget(detour, [(L["advai_ae"], L["advai_ae"] + " (LineIntp paths)")],
-                                             P["budgets"]), "tab-image-budget-detour", float_format="%.3g")
+                                             P["budgets"], measures=("mean_distance", "smoothness", "midpoint spread")),
+                       "tab-image-budget-detour", float_format="%.3g")
         run.savefig(paths_figure(fitted, P, x1, x2), "fig-image-budget-paths")
     run.savefig(own_paths_figure(fitted, P, x1, x2), "fig-image-budget-own-paths")
     run.save_table(cost_table(fitted, P), "tab-image-budget-cost", float_format="%.4g")

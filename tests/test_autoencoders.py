@@ -5,7 +5,7 @@ import torch
 
 from advai.data import Dataset, pad_to
 from advai.evaluate import mismatch
-from advai.evaluate.decoding import decode_paths, encode, prior_samples
+from advai.evaluate.decoding import decode_paths, encode, midpoint_spread, prior_samples
 from advai.models import AUTOENCODERS, build_model, fit_model
 from advai.models.autoencoder import AutoencoderModel
 from advai.study.diagram import draw_advai_ae, layer_summary
@@ -196,3 +196,29 @@ def test_the_diagram_layout_check_catches_overflow_and_overlap():
     c.arrow((3, 1.02), (5, 1.02), "second label")
     with pytest.raises(ValueError, match="labels 'first label' and 'second label' overlap"):
         check_layout(c)
+
+
+class _PixelCodes(torch.nn.Module):
+    """An 'autoencoder' whose code is the image itself and whose own interpolator always returns
+    one grey image: midpoint_spread's two closed-form cases."""
+    size, value_range = 32, (0.0, 1.0)
+
+    def encode(self, x):
+        return x.flatten(1)
+
+    def decode(self, z):
+        return z.reshape(-1, 1, 32, 32)
+
+    def interpolate(self, z1, z2, alpha):
+        return torch.full_like(z1, 0.5)
+
+
+def test_midpoint_spread_closed_forms_and_refusals():
+    m = _PixelCodes()
+    x = torch.rand(6, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert midpoint_spread(m, x, x, method="linear") == pytest.approx(1.0)  # the midpoint is the endpoint
+    assert midpoint_spread(m, x, 1 - x, method="linear") == pytest.approx(0.0, abs=1e-12)  # all grey
+    assert midpoint_spread(m, x, x.flip(0)) == pytest.approx(0.0, abs=1e-12)  # one image whatever the ends
+    assert 0.3 < midpoint_spread(m, x, x.flip(0), method="linear") < 1
+    with pytest.raises(ValueError, match="at least two pairs"):
+        midpoint_spread(m, x[:1], x[:1])

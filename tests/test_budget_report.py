@@ -64,6 +64,12 @@ def test_the_sentences_and_curve_table_read_the_tables():
     text = br.sentences(verdicts, runs, br.toward_published(runs, acai, "smoothness"), detour)
     assert text[0] == "AdvAI-AE vs AE, mean distance: better at every budget"
     assert "AdvAI-AE's AdvAI paths vs its LineIntp paths, mean distance: better at every budget" in text
+    spread = pd.concat([runs, linear]).assign(**{"midpoint spread": lambda d: d.mean_distance})
+    spread_tests = pd.concat([paired_tests(spread[spread["training images"] == i],
+                                           [("AdvAI-AE", "AdvAI-AE (LineIntp paths)")], [br.SPREAD])
+                              .assign(**{"training images": i}) for i in (2**14, 2**17, 2**20)])
+    text = br.sentences(verdicts, runs, br.toward_published(runs, acai, "smoothness"), spread_tests)
+    assert text[-1] == "AdvAI-AE's AdvAI paths vs its LineIntp paths, midpoint spread: lower at every budget"
     assert not any("(LineIntp paths)" in t for t in text if t.startswith("order"))
     curve = runs.groupby(["model", "training images"], sort=False)[["mean_distance"]].mean().reset_index()
     curve["mean_distance_ci"] = 0.001

@@ -39,7 +39,10 @@ def test_the_command_writes_its_tables_and_figure_at_ci_size(tmp_path, monkeypat
     assert (measured["mean distance (median of window)"] == measured["mean distance (final)"]).all()
     assert set(acai[~acai.source.str.startswith("measured")].model) == {"AE", "AAE", "ACAI"}
     detour = pd.read_csv(tmp_path / "tab-image-budget-detour.csv")
-    assert len(detour) == 2 * 2 and set(detour.b) == {"AdvAI-AE (LineIntp paths)"}
+    assert len(detour) == 3 * 2 and set(detour.b) == {"AdvAI-AE (LineIntp paths)"}  # 3 measures, 2 budgets
+    assert set(detour.measure) == {"mean_distance", "smoothness", "midpoint spread"}
+    runs = pd.read_csv(tmp_path / "tab-image-budget-runs.csv")
+    assert (runs["midpoint spread"] > 0).all() and runs["midpoint spread"].notna().all()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert {e["profile"] for e in manifest.values()} == {"image-budget"}
     models = {m["run"] for e in manifest.values() for m in e["models"]}

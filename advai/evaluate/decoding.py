@@ -4,6 +4,8 @@ r"""Codes, decoded images and decoded interpolation paths of a trained model (au
   decoded images are clamped to the model's ``value_range`` ([0, 1] unless it says otherwise).
 * :func:`decode_paths`: paths between pairs of *images* through an autoencoder, with the
   model's own interpolator (AdvAI for AdvAI-AE, LineIntp otherwise) or with LineIntp.
+* :func:`midpoint_spread`: how much the decoded midpoints of different pairs differ, against
+  their endpoints (near 0: every path passes through one image, whatever its endpoints);
 * :func:`latent_paths`: paths between pairs of *codes* through a generator, with any
   interpolator of :func:`advai.interpolate`.
 * :func:`critic_estimates`: the image critic's alpha estimate of images (ACAI, AdvAI-AE);
@@ -20,7 +22,8 @@ from ..latent.interpolation import interpolate
 
 
 def _device(model) -> torch.device:
-    return next(model.parameters()).device if hasattr(model, "parameters") else torch.device("cpu")
+    first = next(model.parameters(), None) if hasattr(model, "parameters") else None
+    return first.device if first is not None else torch.device("cpu")
 
 
 @torch.no_grad()
@@ -62,6 +65,28 @@ def decode_paths(model, x1: torch.Tensor, x2: torch.Tensor, n_steps: int = 16, m
     mix = model.interpolate if method == "own" else _linear
     z = mix(z1r.to(dev), z2r.to(dev), a.to(dev)).cpu()
     return decode(model, z).reshape(n, n_steps, *x1.shape[1:2], model.size, model.size)
+
+
+def _mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:
+    v = images.flatten(1).double()
+    return torch.cdist(v, v).sum() / (len(v) * (len(v) - 1))
+
+
+def midpoint_spread(model, x1: torch.Tensor, x2: torch.Tensor, method: str = "own") -> float:
+    r"""How much the decoded midpoints of different pairs differ, relative to their decoded endpoints:
+
+    .. math:: s = \frac{\operatorname{mean}_{i \ne j} \lVert m_i - m_j \rVert_2}
+                       {\operatorname{mean}_{i \ne j} \lVert e_i - e_j \rVert_2},
+
+    with :math:`m_i` the decoded midpoint (alpha = 0.5) of the path from ``x1[i]`` to ``x2[i]``
+    (``method`` as in :func:`decode_paths`) and :math:`e_i` the reconstruction of ``x1[i]``. For
+    LineIntp between independent pairs :math:`s` is of order 1; :math:`s = 0` when every path passes
+    through one image whatever its endpoints. Needs at least two pairs."""
+    if len(x1) < 2:
+        raise ValueError(f"midpoint_spread needs at least two pairs, got {len(x1)}")
+    middle = decode_paths(model, x1, x2, 3, method)[:, 1]  # alpha 0, 0.5, 1
+    start = decode(model, encode(model, x1))
+    return float(_mean_pairwise_distance(middle) / _mean_pairwise_distance(start))
 
 
 def latent_paths(generator, z1: torch.Tensor, z2: torch.Tensor, n_steps: int, method: str = "linear",

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import data
 from ..evaluate import lines as lines_benchmark
-from ..evaluate.decoding import decode_paths
+from ..evaluate.decoding import decode_paths, midpoint_spread
 from ..evaluate.summary import paired_tests
 from ..models import LABELS, TRAIN, at_step, fit_model
 from .parallel import run_fits
@@ -73,7 +73,8 @@ def lines_along_budgets(fitted: dict, models, n_seeds: int, budgets, x1, x2, n_p
     at every training budget in ``budgets`` (steps; snapshots of the same run, the last budget the
     finished model), on the paths from ``x1`` to ``x2``: one row per model, seed and budget.
     ``method``: each model's own interpolator (``"own"``), or LineIntp through it (``"linear"``:
-    the rows' model is then ``"<model> (LineIntp paths)"``)."""
+    the rows' model is then ``"<model> (LineIntp paths)"``). Beside the lines scores, each row has
+    the paths' ``midpoint spread`` (:func:`advai.evaluate.decoding.midpoint_spread`)."""
     rows = []
     for name in models:
         label = LABELS[name] if method == "own" else f"{LABELS[name]} (LineIntp paths)"
@@ -83,7 +84,8 @@ def lines_along_budgets(fitted: dict, models, n_seeds: int, budgets, x1, x2, n_p
                 past = m if budget == budgets[-1] else at_step(m, budget)
                 scores = lines_benchmark.lines_scores(decode_paths(past, x1, x2, n_path_steps, method))
                 rows.append({"model": label, "seed": s, "steps": budget,
-                             "training images": budget * TRAIN["batch_size"], **scores})
+                             "training images": budget * TRAIN["batch_size"], **scores,
+                             "midpoint spread": midpoint_spread(past, x1, x2, method)})
     return pd.DataFrame(rows)
 
 
@@ -129,9 +131,10 @@ def lines_strips(model, x1, x2, n_frames: int):
     return paths, labels, distances
 
 
-def paired_at_each_budget(rows: pd.DataFrame, pairs, budgets) -> pd.DataFrame:
-    """:func:`advai.evaluate.summary.paired_tests` of ``pairs`` of models on mean distance and
-    smoothness, over seeds, at every budget (steps) of ``rows`` (from :func:`lines_along_budgets`),
-    BH-adjusted within each budget."""
-    return pd.concat([paired_tests(rows[rows.steps == b], pairs, ["mean_distance", "smoothness"])
+def paired_at_each_budget(rows: pd.DataFrame, pairs, budgets,
+                          measures=("mean_distance", "smoothness")) -> pd.DataFrame:
+    """:func:`advai.evaluate.summary.paired_tests` of ``pairs`` of models on ``measures`` (default
+    mean distance and smoothness), over seeds, at every budget (steps) of ``rows`` (from
+    :func:`lines_along_budgets`), BH-adjusted within each budget."""
+    return pd.concat([paired_tests(rows[rows.steps == b], pairs, list(measures))
                       .assign(**{"training images": b * TRAIN["batch_size"]}) for b in budgets])

@@ -20,6 +20,9 @@ from . import long_report
 from .autoencoder_report import LEVEL, verdict
 
 MEASURES = ("mean_distance", "smoothness")
+#: tab-image-budget-detour's third measure (:func:`advai.evaluate.decoding.midpoint_spread`): how
+#: much the paths' decoded midpoints differ from pair to pair, against their endpoints.
+SPREAD = "midpoint spread"
 IMAGES = "training images"
 WORDS = {"better than": "better", "worse than": "worse", "not separated from": "not separated",
          "untested": "untested"}
@@ -127,6 +130,8 @@ def sentences(verdicts: pd.DataFrame, runs: pd.DataFrame, published: pd.DataFram
     for (m, _), group in detour.groupby(["measure", "b"], sort=False):
         at = list(group.groupby(IMAGES))
         words = [WORDS[verdict(g, m, advai, g.b.iloc[0], lower_is_better=True)[0]] for _, g in at]
+        if m == SPREAD:  # neither better nor worse: lower means the paths' midpoints are more alike
+            words = [{"better": "lower", "worse": "higher"}.get(w, w) for w in words]
         out.append(f"{advai}'s AdvAI paths vs its LineIntp paths, {m.replace('_', ' ')}: "
                    f"{by_budget(words, [budget_label(i) for i, _ in at])}")
     return out
