@@ -36,3 +36,17 @@ def test_a_linear_step_counts_its_forward_and_weight_gradient_products_and_draws
 def test_the_peak_rates_are_positive_rates_of_both_kernels():
     rates = peak_rates(repeats=1)
     assert set(rates) == {"matmul", "convolution"} and all(r > 1e8 for r in rates.values())
+
+
+def test_the_flow_benchmark_times_both_fits_and_refuses_unknown_priors(capsys):
+    import pytest
+
+    from scripts_under_test import load_script
+
+    bench = load_script("bench_flow")
+    (row,) = bench.main(["--priors", "ring", "--advai-steps", "4", "--flow-steps", "4", "--device", "cpu"])
+    assert row["flow s"] > 0 and row["AdvAI s (paper budget)"] > 0
+    assert row["ratio"] == pytest.approx(row["flow s"] / row["AdvAI s (paper budget)"])
+    assert "ring" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="unknown priors"):
+        bench.main(["--priors", "ring,moon"])
