@@ -11,7 +11,8 @@ and update); the peak is measured on a large matrix product and a large 3x3 conv
 (``peak_rates``), so "of peak" says how far each model is from what the arithmetic allows here.
 Each model is also timed with ACAI's own networks (``arch="acai"``) on fresh lines, as ACAI
 trains them. On the CPU it then trains each model once per candidate speed-up (``step_variants``: Adam's
-foreach implementation, channels-last convolutions) and prints the speed-up and whether the
+foreach implementation, channels-last convolutions, ``torch.compile`` alone and with channels-last)
+and prints the speed-up and whether the
 weights stay bit-identical (a change that alters bits would need every table regenerated).
 ``--device auto`` uses a CUDA GPU when one is present. Then prints notebook 3's last measured wall
 time from the ``timings.json`` beside the figures of the paper and quick profiles (written by

@@ -50,3 +50,16 @@ def test_the_flow_benchmark_times_both_fits_and_refuses_unknown_priors(capsys):
     assert "ring" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="unknown priors"):
         bench.main(["--priors", "ring,moon"])
+
+
+def test_step_variants_time_each_variant_and_tell_bit_identity():
+    from advai.models import TRAIN
+    from advai.study.benchmarks import step_variants
+
+    images = torch.rand(32, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    found = step_variants("ae", images, 2, dict(TRAIN, batch_size=8), warmup=1,
+                          variants={"as trained": {}, "again": {}, "channels-last + torch.compile":
+                                    {"channels_last": True, "compile": True}})
+    assert list(found) == ["as trained", "again", "channels-last + torch.compile"]
+    assert all(seconds > 0 for seconds, _ in found.values())
+    assert found["as trained"][1] and found["again"][1]  # the same seed and batches: the same weights

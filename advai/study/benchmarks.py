@@ -76,14 +76,18 @@ def peak_rates(device=torch.device("cpu"), repeats: int = 5) -> dict:
 
 
 #: Candidate speed-ups of an autoencoder's training step, measured side by side by
-#: :func:`step_variants`: the optimizer's ``foreach`` implementation, and channels-last memory
-#: layout for the convolutions (images and weights).
-VARIANTS = {"as trained": {}, "Adam foreach": {"foreach": True}, "channels-last": {"channels_last": True}}
+#: :func:`step_variants`: the optimizer's ``foreach`` implementation, channels-last memory
+#: layout for the convolutions (images and weights), and ``torch.compile`` of each of the model's
+#: networks in place (inductor; alone and with channels-last).
+VARIANTS = {"as trained": {}, "Adam foreach": {"foreach": True}, "channels-last": {"channels_last": True},
+            "torch.compile": {"compile": True}, "channels-last + torch.compile": {"channels_last": True, "compile": True}}
 
 
-def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, variants: dict = VARIANTS) -> dict:
-    """Train autoencoder ``name`` (latent 32) for ``steps`` steps from the same seed and batches once
-    per variant (:data:`VARIANTS`); return ``{variant: (seconds, bit-identical to the first variant)}``."""
+def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, variants: dict = VARIANTS,
+                  warmup: int = 10) -> dict:
+    """Train autoencoder ``name`` (latent 32) for ``warmup`` untimed and then ``steps`` timed steps
+    from the same seed and batches once per variant (:data:`VARIANTS`); return ``{variant: (seconds
+    of the timed steps, weights bit-identical to the first variant's)}``."""
     import time
 
     from ..models import build_model
@@ -94,15 +98,22 @@ def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, vari
         model = build_model(name, 32, images.shape[1], images.shape[-1]).train()
         layout = torch.channels_last if v.get("channels_last") else torch.contiguous_format
         model = model.to(memory_format=layout)
+        if v.get("compile"):
+            for net in model.children():
+                net.compile()  # in place: the state dict keeps its names
         optimizers = {k: torch.optim.Adam(ps, lr=train["lr"] if k == "autoencoder" else train["lr_adv"],
                                           betas=(train["beta1"], 0.999), foreach=v.get("foreach"))
                       for k, ps in model.parameter_groups().items()}
         draw = torch.Generator().manual_seed(1)
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            batch = images[torch.randint(len(images), (train["batch_size"],), generator=draw)]
-            model.train_step((batch.contiguous(memory_format=layout),), optimizers)
-        seconds = time.perf_counter() - t0
+        # compiled backward passes donate buffers, which the critics' gradient penalties
+        # (create_graph=True) forbid: donation off
+        with torch._functorch.config.patch(donated_buffer=False):
+            for i in range(warmup + steps):
+                if i == warmup:  # untimed steps first: kernels chosen, networks compiled
+                    t0 = time.perf_counter()
+                batch = images[torch.randint(len(images), (train["batch_size"],), generator=draw)]
+                model.train_step((batch.contiguous(memory_format=layout),), optimizers)
+            seconds = time.perf_counter() - t0
         weights = {k: t.detach().clone() for k, t in model.state_dict().items()}
         first = first or weights
         results[label] = (seconds, all(torch.equal(first[k], weights[k].contiguous()) for k in first))
