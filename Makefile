@@ -52,6 +52,7 @@ long: $(STAMP)
 	$(PY) scripts/snap_capacity.py --prior ring
 	$(PY) scripts/lines_long.py
 	$(PY) scripts/flow_priors.py
+	$(PY) scripts/flow_grid.py
 	$(PY) scripts/image_budget.py
 
 clean-cache:

@@ -154,10 +154,7 @@ def main(argv=None):
     plotting.style()
     t0 = time.perf_counter()
 
-    jobs = {(key, s): dict(sampler=profiles.ADVAI_FITS[key][0], dim=profiles.ADVAI_FITS[key][1], seed=s,
-                           **{"steps": args.steps, **profiles.FLOW_FITS.get(key, {})})
-            for key in keys for s in range(args.fit_seeds)}
-    models = run_fits(jobs, cache=cache_dir(), fit=fit_flow)
+    models = run_fits(profiles.flow_jobs(keys, args.fit_seeds, args.steps), cache=cache_dir(), fit=fit_flow)
     rows, long_rows = [], []
     for key in keys:
         prior, dim = profiles.ADVAI_FITS[key][:2]

@@ -36,3 +36,21 @@ def test_an_unknown_prior_or_a_single_fit_seed_is_refused():
         FP.main(["--priors", "moon"])
     with pytest.raises(SystemExit, match="at least 2"):
         FP.main(["--fit-seeds", "1"])
+
+
+def test_flow_jobs_are_the_fits_flow_priors_trains_and_flow_grid_reads_back():
+    from advai.study import profiles
+
+    jobs = profiles.flow_jobs(["ring", "gaussian_d64"], 2, steps=700)
+    assert sorted(jobs) == [("gaussian_d64", 0), ("gaussian_d64", 1), ("ring", 0), ("ring", 1)]
+    assert jobs[("ring", 1)] == dict(sampler="ring", dim=2, seed=1, steps=700)
+    assert jobs[("gaussian_d64", 0)] == dict(sampler="gaussian", dim=64, seed=0, **profiles.FLOW_FITS["gaussian_d64"])
+
+
+def test_flow_grid_draws_every_two_d_prior_in_words():
+    FG = load_script("flow_grid")
+    from advai.study import profiles
+
+    assert set(FG.PRIORS) == {k for k, v in profiles.ADVAI_FITS.items() if v[1] == 2}
+    assert set(FG.NAMES) == set(FG.PRIORS) and all("_" not in v for v in FG.NAMES.values())
+    assert FG.COLUMNS[-1] == "flow"

@@ -92,11 +92,13 @@ def dimension_figure(by_dim: pd.DataFrame, methods, n: int):
     return fig
 
 
-def distribution_grid(models: dict, priors, methods, n: int, alpha_of, seed: int, title: str):
+def distribution_grid(models: dict, priors, methods, n: int, alpha_of, seed: int, title: str,
+                      names: dict | None = None):
     """fig5: one row per prior of ``priors``, one column per entry of ``methods`` (``"prior"`` for
-    prior samples, or an interpolation method; ``"advai"`` uses ``models[prior]``), each panel the
-    2-D density of ``n`` points; the interpolants at ``alpha_of(n, generator)``. OT-matched is
-    shown only where it has a closed form (factorized priors)."""
+    prior samples, or an interpolation method; ``"advai"`` and ``"flow"`` use ``models[prior]``),
+    each panel the 2-D density of ``n`` points; the interpolants at ``alpha_of(n, generator)``.
+    OT-matched is shown only where it has a closed form (factorized priors). ``names``: row labels
+    by prior key (default the keys)."""
     gen = torch.Generator().manual_seed(seed)
     fig, axes = plotting.grid(len(priors), len(methods), size=2.0)
     for row, key in zip(axes, priors):
@@ -106,7 +108,7 @@ def distribution_grid(models: dict, priors, methods, n: int, alpha_of, seed: int
         sets = [ref if col == "prior" else None if col == "ot" and not prior.factorized else
                 interpolate(z1, z2, a, method=col, prior=key, model=models[key]) for col in methods]
         plotting.density_row(fig, row, sets, plotting.PRIOR_LIMITS[key], label="density", missing="no closed form")
-        row[0].set_ylabel(key)
+        row[0].set_ylabel((names or {}).get(key, key))
     for ax, col in zip(axes[0], methods):
         ax.set_title(plotting.LABELS[col])
     fig.suptitle(title)

@@ -13,9 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-PALETTE = {"prior": "0.55", "linear": "#d1495b", "spherical": "#edae49", "ot": "#00798c", "advai": "#30638e"}
+PALETTE = {"prior": "0.55", "linear": "#d1495b", "spherical": "#edae49", "ot": "#00798c", "advai": "#30638e",
+           "flow": "#6a4c93"}
 LABELS = {"prior": "Original", "linear": "LineIntp", "spherical": "SpheIntp", "ot": "OT-matched",
-          "advai": "AdvAI"}
+          "advai": "AdvAI", "flow": "flow-matched"}
 
 
 #: Axis limits of each 2-D prior in the density and path figures.

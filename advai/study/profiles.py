@@ -104,6 +104,16 @@ def advai_fit_job(key: str, P: dict, seed: int) -> dict:
 #: sharp spline, so 8 bins, 64 codes a batch and 3,000 steps (0.06 s a step, measured).
 FLOW_FITS = {"gaussian_d64": dict(steps=3000, bins=8, batch_size=64)}
 
+
+def flow_jobs(keys, fit_seeds: int, steps: int = 5000) -> dict:
+    """``{(prior key, fit seed): keyword arguments of advai.fit_flow}`` for the priors ``keys`` of
+    :data:`ADVAI_FITS` and fit seeds ``0..fit_seeds-1``: ``steps`` training steps, overridden by a
+    prior's :data:`FLOW_FITS` (``scripts/flow_priors.py`` fits them, ``scripts/flow_grid.py`` reads
+    seed 0 back from the run cache)."""
+    return {(key, s): dict(sampler=ADVAI_FITS[key][0], dim=ADVAI_FITS[key][1], seed=s,
+                           **{"steps": steps, **FLOW_FITS.get(key, {})})
+            for key in keys for s in range(fit_seeds)}
+
 #: Priors that appear nowhere else in the study: the generalisation test (goal: share left <= 2%).
 HELD_OUT = ("two_discs", "two_rings")
 #: Priors with gaps or holes, where the off-support mass is a goal (<= 1% at alpha = 0.5).
