@@ -11,9 +11,13 @@ and update); the peak is measured on a large matrix product and a large 3x3 conv
 (``peak_rates``), so "of peak" says how far each model is from what the arithmetic allows here.
 Each model is also timed with ACAI's own networks (``arch="acai"``) on fresh lines, as ACAI
 trains them. On the CPU it then trains each model once per candidate speed-up (``step_variants``: Adam's
-foreach implementation, channels-last convolutions, ``torch.compile`` alone and with channels-last)
+foreach and fused implementations, channels-last convolutions, ``torch.compile`` alone and with channels-last)
 and prints the speed-up and whether the
-weights stay bit-identical (a change that alters bits would need every table regenerated).
+weights stay bit-identical (a change that alters bits would need every table regenerated); then
+the same model as trained and with channels-last under ``ADVAI_NUMERICS=native`` (the kernel
+libraries' own code path for this CPU instead of the pinned AVX2 one; ``native_step_variants``, a
+fresh process), and three fit seeds batched into one step with ``torch.func`` against the same
+three one after another (``seed_batched_step``, half the steps).
 ``--device auto`` uses a CUDA GPU when one is present. Then prints notebook 3's last measured wall
 time from the ``timings.json`` beside the figures of the paper and quick profiles (written by
 ``make figures``), if there is one.
@@ -26,7 +30,10 @@ from advai import data
 from advai.data import FreshLines, pad_to
 from advai.files import figures_dir, project_root
 from advai.models import AUTOENCODERS, LABELS, TRAIN, build_model, fit_model
-from advai.study.benchmarks import VARIANTS, bench_arguments, machine_line, peak_rates, step_variants, train_step_flops
+from advai.study.benchmarks import (VARIANTS, bench_arguments, machine_line, native_step_variants, peak_rates,
+                                    seed_batched_step, step_variants, train_step_flops)
+
+SEEDS = 3  # the budget curve's fit seeds a model
 
 
 def images_per_second(name, x, steps, device, arch="study"):
@@ -64,6 +71,13 @@ def main():
             base = found[next(iter(VARIANTS))][0]
             print(f"  {LABELS[model]:24s} " + "; ".join(f"{k} {base / s:4.2f}x ({'bit-identical' if same else 'other bits'})"
                                                   for k, (s, same) in found.items()), flush=True)
+            native = native_step_variants([model], args.steps, TRAIN)[model]
+            print(f"  {'':24s} " + "; ".join(f"native numerics, {k} {base / s:4.2f}x (other bits)" for k, s in native.items()),
+                  flush=True)
+        print(f"{SEEDS} fit seeds batched into one step with torch.func (other bits), against the same fits one after another:")
+        for model in AUTOENCODERS:
+            one_by_one, batched = seed_batched_step(model, x, args.steps // 2, TRAIN, seeds=SEEDS)
+            print(f"  {LABELS[model]:24s} {one_by_one / batched:4.2f}x", flush=True)
     quick = project_root() / "build" / "quick-seed0" / "figures"
     for profile, folder in (("paper", figures_dir()), ("quick", quick)):
         f = folder / "timings.json"

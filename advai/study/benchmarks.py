@@ -76,10 +76,11 @@ def peak_rates(device=torch.device("cpu"), repeats: int = 5) -> dict:
 
 
 #: Candidate speed-ups of an autoencoder's training step, measured side by side by
-#: :func:`step_variants`: the optimizer's ``foreach`` implementation, channels-last memory
+#: :func:`step_variants`: the optimizer's ``foreach`` and ``fused`` implementations, channels-last memory
 #: layout for the convolutions (images and weights), and ``torch.compile`` of each of the model's
 #: networks in place (inductor; alone and with channels-last).
-VARIANTS = {"as trained": {}, "Adam foreach": {"foreach": True}, "channels-last": {"channels_last": True},
+VARIANTS = {"as trained": {}, "Adam foreach": {"foreach": True}, "Adam fused": {"fused": True},
+            "channels-last": {"channels_last": True},
             "torch.compile": {"compile": True}, "channels-last + torch.compile": {"channels_last": True, "compile": True}}
 
 
@@ -102,7 +103,7 @@ def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, vari
             for net in model.children():
                 net.compile()  # in place: the state dict keeps its names
         optimizers = {k: torch.optim.Adam(ps, lr=train["lr"] if k == "autoencoder" else train["lr_adv"],
-                                          betas=(train["beta1"], 0.999), foreach=v.get("foreach"))
+                                          betas=(train["beta1"], 0.999), foreach=v.get("foreach"), fused=v.get("fused"))
                       for k, ps in model.parameter_groups().items()}
         draw = torch.Generator().manual_seed(1)
         # compiled backward passes donate buffers, which the critics' gradient penalties
@@ -118,3 +119,115 @@ def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, vari
         first = first or weights
         results[label] = (seconds, all(torch.equal(first[k], weights[k].contiguous()) for k in first))
     return results
+
+
+class _LossesOf(torch.nn.Module):
+    """A model whose ``forward`` is its :meth:`losses` (the per-group losses), for ``functional_call``."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model.losses(x)[0]
+
+
+def seed_batched(models: list, train: dict):
+    r"""Fits of one autoencoder kind (``models``, same class and shapes), batched into one training
+    step with ``torch.func``: ``(stacked weights {name: [fits, ...]}, step)``, where ``step(x)``
+    trains every fit once on its own batch ``x[s]`` (``x``: ``[fits, batch, channels, size, size]``).
+
+    The weights are stacked along a leading fit axis (``torch.func.stack_module_state``) and the
+    model's own :meth:`losses` run under ``torch.func.vmap`` (independent random draws per fit).
+    Each loss is summed over the fits and differentiated with respect to its own group's stacked
+    weights, every gradient before any update (as :meth:`advai.train.Trainable.train_step`), so
+    fit :math:`s` receives the gradient of its own loss only; one Adam over the stacked weights is
+    one Adam per fit (its update is elementwise). The convolutions become grouped ones and the
+    random draws differ, so a batched fit matches a sequential one to round-off, not bit for bit.
+    The logs' ``.item()`` calls (not allowed under ``vmap``) are bypassed while a step runs."""
+    import copy
+    from unittest import mock
+
+    from torch.func import functional_call, stack_module_state, vmap
+
+    own = {f"{net}.{k}" for net in ("encoder", "decoder") for k, _ in models[0].get_submodule(net).named_parameters()}
+    params, buffers = stack_module_state(models)
+    params = {k: v.detach().requires_grad_() for k, v in params.items()}
+    groups = {"autoencoder": [k for k in params if k in own], "adversary": [k for k in params if k not in own]}
+    groups = {g: ks for g, ks in groups.items() if ks}
+    lr = {"autoencoder": train["lr"], "adversary": train["lr_adv"]}
+    optimizers = {g: torch.optim.Adam([params[k] for k in ks], lr=lr[g], betas=(train["beta1"], 0.999))
+                  for g, ks in groups.items()}
+    template = _LossesOf(copy.deepcopy(models[0]).to("meta"))
+
+    def losses(p, b, x):
+        return functional_call(template, {f"model.{k}": v for k, v in {**p, **b}.items()}, (x,))
+
+    batched_losses = vmap(losses, randomness="different")
+
+    def step(x: torch.Tensor) -> None:
+        with mock.patch.object(torch.Tensor, "item", lambda t: t):
+            out = batched_losses(params, buffers, x)
+        names = [g for g in groups if g in out]
+        grads = [torch.autograd.grad(out[g].sum(), [params[k] for k in groups[g]], retain_graph=i < len(names) - 1)
+                 for i, g in enumerate(names)]
+        for g, gs in zip(names, grads):
+            for k, gr in zip(groups[g], gs):
+                params[k].grad = gr
+            optimizers[g].step()
+
+    return params, step
+
+
+def seed_batched_step(name: str, images: torch.Tensor, steps: int, train: dict, seeds: int = 3,
+                      warmup: int = 10) -> tuple[float, float]:
+    """Seconds of ``steps`` training steps of ``seeds`` fits of autoencoder ``name`` (latent 32),
+    after ``warmup`` untimed ones, trained one after the other (each as :func:`step_variants` times
+    a fit) and batched into one step (:func:`seed_batched`): ``(one after another, batched)``."""
+    import copy
+    import time
+
+    from ..models import build_model
+
+    torch.manual_seed(0)
+    models = [build_model(name, 32, images.shape[1], images.shape[-1]).train() for _ in range(seeds)]
+    draw = torch.Generator().manual_seed(1)
+    sequential = [copy.deepcopy(m) for m in models]
+    optimizers = [m.configure_optimizers(train) for m in sequential]
+    _, batched = seed_batched(models, train)
+
+    def one_after_another(x):
+        for m, opt, xs in zip(sequential, optimizers, x):
+            m.train_step((xs,), opt)
+
+    out = []
+    for step in (one_after_another, batched):
+        for i in range(warmup + steps):
+            if i == warmup:
+                t0 = time.perf_counter()
+            step(images[torch.randint(len(images), (seeds, train["batch_size"]), generator=draw)])
+        out.append(time.perf_counter() - t0)
+    return tuple(out)
+
+
+def native_step_variants(names, steps: int, train: dict, variants=("as trained", "channels-last")) -> dict:
+    """:func:`step_variants` of each autoencoder in ``names`` on MNIST-5k (32x32), run in a fresh
+    Python process with ``ADVAI_NUMERICS=native`` (each kernel library's own code path for this CPU,
+    e.g. AVX-512, instead of the pinned AVX2 one; the variables are read when a library first
+    computes, so they cannot change inside this process): ``{name: {variant: seconds}}``. The
+    weights are another model's than the pinned ones, on this machine and across machines."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys, advai\nfrom advai import data\nfrom advai.data import pad_to\n"
+            "from advai.study.benchmarks import VARIANTS, step_variants\n"
+            "names, steps, train, wanted = json.loads(sys.argv[1])\n"
+            "x = pad_to(data.load('mnist5k').train[0], 32)\n"
+            "print(json.dumps({n: {k: s for k, (s, _) in step_variants(n, x, steps, train, "
+            "{k: VARIANTS[k] for k in wanted}).items()} for n in names}))\n")
+    env = {**os.environ, "ADVAI_NUMERICS": "native"}
+    out = subprocess.run([sys.executable, "-c", code, json.dumps([list(names), steps, train, list(variants)])],
+                         env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
