@@ -8,7 +8,10 @@ Trains each model (latent 32, batch 64, 32x32 MNIST-5k images) for ``--steps`` s
 20 untimed steps and prints images/s. FLOPs per image are counted on one training step
 (``advai.study.benchmarks.train_step_flops``: matrix products and convolutions, forward, backward
 and update); the peak is measured on a large matrix product and a large 3x3 convolution
-(``peak_rates``), so "of peak" says how far each model is from what the arithmetic allows here.
+(``peak_rates``), so "of peak" says how far each model is from what the arithmetic allows here. On the CPU it
+also prints the share of a step spent inside the convolution and matrix-product kernels
+(``arithmetic_share``, profiled): a change that keeps those kernels, as a bit-identical one must,
+can speed a step up by at most its inverse.
 Each model is also timed with ACAI's own networks (``arch="acai"``) on fresh lines, as ACAI
 trains them. On the CPU it then trains each model once per candidate speed-up (``step_variants``: Adam's
 foreach and fused implementations, channels-last convolutions, ``torch.compile`` alone and with channels-last)
@@ -30,8 +33,8 @@ from advai import data
 from advai.data import FreshLines, pad_to
 from advai.files import figures_dir, project_root
 from advai.models import AUTOENCODERS, LABELS, TRAIN, build_model, fit_model
-from advai.study.benchmarks import (VARIANTS, bench_arguments, machine_line, native_step_variants, peak_rates,
-                                    seed_batched_step, step_variants, train_step_flops)
+from advai.study.benchmarks import (VARIANTS, arithmetic_share, bench_arguments, machine_line, native_step_variants,
+                                    peak_rates, seed_batched_step, step_variants, train_step_flops)
 
 SEEDS = 3  # the budget curve's fit seeds a model
 
@@ -58,6 +61,10 @@ def main():
         print(f"{LABELS[model]:24s} {rate:6.0f} training images/s, {per_image / 1e6:6.1f} MFLOP an image, "
               f"{achieved / 1e9:5.1f} GFLOP/s: {achieved / peak['matmul']:4.0%} of the matmul peak, "
               f"{achieved / peak['convolution']:4.0%} of the convolution peak", flush=True)
+        if dev.type == "cpu":
+            share = arithmetic_share(model, x, args.steps, TRAIN)
+            print(f"{'':24s} {share:4.0%} of a step inside the convolution and matrix-product kernels: "
+                  f"a bit-identical change gains at most {1 / share:4.2f}x", flush=True)
     lines = FreshLines()
     for model in AUTOENCODERS:
         per_image = train_step_flops(build_model(model, 32, 1, 32, arch="acai").to(dev), lines(), TRAIN) / 64

@@ -93,3 +93,12 @@ def test_seed_batched_training_gives_each_fit_its_own_sequential_step():
         for k, p in m.named_parameters():
             assert torch.allclose(params[k][s], p, atol=1e-6), k
     assert not torch.allclose(params["decoder.body.0.weight"][0], params["decoder.body.0.weight"][1])
+
+
+def test_the_arithmetic_share_is_a_positive_share_of_a_step():
+    from advai.models import TRAIN
+    from advai.study.benchmarks import arithmetic_share
+
+    images = torch.rand(32, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    share = arithmetic_share("ae", images, 3, dict(TRAIN, batch_size=8), warmup=1)
+    assert share > 0  # the AE's step runs convolutions: they are found in the profile

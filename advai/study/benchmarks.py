@@ -231,3 +231,41 @@ def native_step_variants(names, steps: int, train: dict, variants=("as trained",
     out = subprocess.run([sys.executable, "-c", code, json.dumps([list(names), steps, train, list(variants)])],
                          env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+#: The operators whose kernels do a training step's arithmetic in convolutions and matrix products
+#: (oneDNN and MKL under the pin): what a bit-identical speed-up must leave as they are.
+ARITHMETIC_OPS = ("aten::convolution_backward", "aten::_convolution", "aten::mkldnn_convolution",
+                  "aten::mm", "aten::addmm", "aten::bmm")
+
+
+def arithmetic_share(name: str, images: torch.Tensor, steps: int, train: dict, warmup: int = 10) -> float:
+    r"""The share :math:`S` of a training step's wall time that autoencoder ``name`` (latent 32)
+    spends inside the convolution and matrix-product operators (:data:`ARITHMETIC_OPS`, their own
+    time as ``torch.profiler`` records it, over ``steps`` profiled steps), against the wall time of
+    ``steps`` unprofiled steps. A change that keeps every one of those kernels, as a bit-identical
+    one must under the pin, removes at most the rest, so it speeds a step up by at most
+    :math:`1/S`."""
+    import time
+
+    from torch.profiler import ProfilerActivity, profile
+
+    from ..models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(name, 32, images.shape[1], images.shape[-1]).train()
+    optimizers = model.configure_optimizers(train)
+    draw = torch.Generator().manual_seed(1)
+
+    def run(n):
+        for _ in range(n):
+            model.train_step((images[torch.randint(len(images), (train["batch_size"],), generator=draw)],), optimizers)
+
+    run(warmup)
+    t0 = time.perf_counter()
+    run(steps)
+    wall = time.perf_counter() - t0
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run(steps)
+    inside = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in ARITHMETIC_OPS) / 1e6
+    return inside / wall
