@@ -15,7 +15,7 @@ For each prior, one after the other in this process with the same torch threads,
 Prints both times, the ratio and whether it meets the goal (at most 0.2); ``--table`` also
 writes them to ``tab-flow-fit-time`` (with the ratio in multiples of the goal), the machine
 recorded in ``figures/provenance.md``. Default priors: the gapped ones, where AdvAI's correction
-is needed (about 9 minutes). ``tab-flow-vs-advai``
+is needed (11 minutes on the 2-core Intel Xeon). ``tab-flow-vs-advai``
 sets the flow's recorded fit times beside AdvAI's from ``scripts/advai_long.py``, which ran on
 another machine; this script compares them on one.
 """

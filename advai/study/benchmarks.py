@@ -55,6 +55,19 @@ def _rate(fn, flops: float, repeats: int) -> float:
     return flops / sorted(times)[len(times) // 2]
 
 
+def _timed_steps(step, next_batch, steps: int, warmup: int = 0) -> float:
+    """Call ``step(next_batch())`` ``warmup`` times untimed (kernels chosen, networks compiled),
+    then ``steps`` times; return the seconds of the timed calls."""
+    import time
+
+    for _ in range(warmup):
+        step(next_batch())
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step(next_batch())
+    return time.perf_counter() - t0
+
+
 def peak_rates(device=torch.device("cpu"), repeats: int = 5) -> dict:
     """The machine's measured rate (FLOP/s, median of ``repeats``) on large instances of the
     kernels the autoencoders spend their time in, under the study's pinned numerics: a 2048 x 2048
@@ -89,8 +102,6 @@ def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, vari
     """Train autoencoder ``name`` (latent 32) for ``warmup`` untimed and then ``steps`` timed steps
     from the same seed and batches once per variant (:data:`VARIANTS`); return ``{variant: (seconds
     of the timed steps, weights bit-identical to the first variant's)}``."""
-    import time
-
     from ..models import build_model
 
     results, first = {}, None
@@ -109,12 +120,9 @@ def step_variants(name: str, images: torch.Tensor, steps: int, train: dict, vari
         # compiled backward passes donate buffers, which the critics' gradient penalties
         # (create_graph=True) forbid: donation off
         with torch._functorch.config.patch(donated_buffer=False):
-            for i in range(warmup + steps):
-                if i == warmup:  # untimed steps first: kernels chosen, networks compiled
-                    t0 = time.perf_counter()
-                batch = images[torch.randint(len(images), (train["batch_size"],), generator=draw)]
-                model.train_step((batch.contiguous(memory_format=layout),), optimizers)
-            seconds = time.perf_counter() - t0
+            seconds = _timed_steps(lambda x: model.train_step((x,), optimizers),
+                                   lambda: images[torch.randint(len(images), (train["batch_size"],), generator=draw)]
+                                   .contiguous(memory_format=layout), steps, warmup)
         weights = {k: t.detach().clone() for k, t in model.state_dict().items()}
         first = first or weights
         results[label] = (seconds, all(torch.equal(first[k], weights[k].contiguous()) for k in first))
@@ -185,7 +193,6 @@ def seed_batched_step(name: str, images: torch.Tensor, steps: int, train: dict, 
     after ``warmup`` untimed ones, trained one after the other (each as :func:`step_variants` times
     a fit) and batched into one step (:func:`seed_batched`): ``(one after another, batched)``."""
     import copy
-    import time
 
     from ..models import build_model
 
@@ -200,14 +207,10 @@ def seed_batched_step(name: str, images: torch.Tensor, steps: int, train: dict, 
         for m, opt, xs in zip(sequential, optimizers, x):
             m.train_step((xs,), opt)
 
-    out = []
-    for step in (one_after_another, batched):
-        for i in range(warmup + steps):
-            if i == warmup:
-                t0 = time.perf_counter()
-            step(images[torch.randint(len(images), (seeds, train["batch_size"]), generator=draw)])
-        out.append(time.perf_counter() - t0)
-    return tuple(out)
+    def next_batch():
+        return images[torch.randint(len(images), (seeds, train["batch_size"]), generator=draw)]
+
+    return _timed_steps(one_after_another, next_batch, steps, warmup), _timed_steps(batched, next_batch, steps, warmup)
 
 
 def native_step_variants(names, steps: int, train: dict, variants=("as trained", "channels-last")) -> dict:
@@ -246,7 +249,6 @@ def arithmetic_share(name: str, images: torch.Tensor, steps: int, train: dict, w
     ``steps`` unprofiled steps. A change that keeps every one of those kernels, as a bit-identical
     one must under the pin, removes at most the rest, so it speeds a step up by at most
     :math:`1/S`."""
-    import time
 
     from torch.profiler import ProfilerActivity, profile
 
@@ -257,15 +259,14 @@ def arithmetic_share(name: str, images: torch.Tensor, steps: int, train: dict, w
     optimizers = model.configure_optimizers(train)
     draw = torch.Generator().manual_seed(1)
 
-    def run(n):
-        for _ in range(n):
-            model.train_step((images[torch.randint(len(images), (train["batch_size"],), generator=draw)],), optimizers)
+    def step(x):
+        model.train_step((x,), optimizers)
 
-    run(warmup)
-    t0 = time.perf_counter()
-    run(steps)
-    wall = time.perf_counter() - t0
+    def next_batch():
+        return images[torch.randint(len(images), (train["batch_size"],), generator=draw)]
+
+    wall = _timed_steps(step, next_batch, steps, warmup)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        run(steps)
+        _timed_steps(step, next_batch, steps)
     inside = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in ARITHMETIC_OPS) / 1e6
     return inside / wall

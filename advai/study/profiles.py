@@ -114,6 +114,7 @@ def flow_jobs(keys, fit_seeds: int, steps: int = 5000) -> dict:
                            **{"steps": steps, **FLOW_FITS.get(key, {})})
             for key in keys for s in range(fit_seeds)}
 
+
 #: Priors that appear nowhere else in the study: the generalisation test (goal: share left <= 2%).
 HELD_OUT = ("two_discs", "two_rings")
 #: Priors with gaps or holes, where the off-support mass is a goal (<= 1% at alpha = 0.5).
