@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import files
+from . import files, memory
 from .checks import check_choice, check_positive_int
 
 DATASETS = ("mnist5k", "digits", "lines", "mnist", "fashion_mnist", "cifar10")
@@ -92,10 +92,11 @@ def render_lines(angles, size: int = 32, width: float = 2.0) -> torch.Tensor:
     is :math:`2c - 1` with :math:`c` its weight: background -1, a full pixel +1. At angle 0 the
     band covers exactly rows 15-16, columns 16-30. Computed in float64, returned as float32.
     """
-    angles = torch.as_tensor(angles, dtype=torch.float32).reshape(-1).double()
     size, w = check_positive_int("size", size), float(width)
     if size < 8 or not 0 < w <= size / 4:
         raise ValueError(f"render_lines needs size >= 8 and 0 < width <= size/4, got size={size}, width={width!r}")
+    check_lines_memory(torch.as_tensor(angles).numel(), size)
+    angles = torch.as_tensor(angles, dtype=torch.float32).reshape(-1).double()
     centre, length = size / 2, size / 2 - 1
     d_col, d_row = length * torch.cos(angles), -length * torch.sin(angles)
     rows_major = d_row.abs() >= d_col.abs()
@@ -118,6 +119,13 @@ def render_lines(angles, size: int = 32, width: float = 2.0) -> torch.Tensor:
     cover = weight[..., None] * band  # [n, major, minor]
     image = torch.where(rows_major[:, None, None], cover, cover.transpose(1, 2))
     return (2 * image - 1).clamp(-1, 1).float().unsqueeze(1)
+
+
+def check_lines_memory(n: int, size: int = 32) -> None:
+    """``ValueError`` before drawing when ``n`` lines of ``size`` x ``size`` cannot fit in memory: per
+    pixel at the peak of :func:`render_lines` the float64 band and cover, two boolean masks and the
+    float32 image (26 bytes), per image its angle."""
+    memory.require(n * (size * size * 26 + 8), f"lines: {n} images of {size}x{size}", advice="draw fewer lines at a time")
 
 
 class FreshLines:
@@ -164,6 +172,7 @@ def _digits():
 
 
 def _lines(n, seed):
+    check_lines_memory(n)
     g = torch.Generator().manual_seed(int(seed))
     angles = 2 * math.pi * torch.rand(n, generator=g)
     return render_lines(angles), angles, f"generated: render_lines, {n} angles ~ U[0, 2pi), seed {seed}"
@@ -177,25 +186,66 @@ def _require(path: Path) -> Path:
                             "place the file there yourself, see data/README.md")
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (optionally gzipped) into a numpy array."""
+#: The IDX files of MNIST and Fashion-MNIST: what each one must hold (dimensions, the image size).
+IDX_FILES = {"train-images-idx3-ubyte": 3, "t10k-images-idx3-ubyte": 3,
+             "train-labels-idx1-ubyte": 1, "t10k-labels-idx1-ubyte": 1}
+IDX_CLASSES = 10
+
+
+def read_idx(path: Path, ndim: int | None = None) -> np.ndarray:
+    """Read an IDX file (optionally gzipped) of unsigned bytes into a numpy array.
+
+    Checked before anything is trusted, each a ``ValueError`` naming the file: the magic number
+    (two zero bytes, type 0x08 = unsigned byte, then the number of dimensions, ``ndim`` when given),
+    a header long enough for its dimensions, every dimension >= 1, and a payload of exactly the
+    product of the dimensions (shorter: truncated; longer: not this file's data). The file's size
+    is checked against the memory free before it is read."""
     path = _require(Path(path))
+    if path.suffix != ".gz":
+        memory.require(path.stat().st_size, f"IDX file {path}", advice="the file is too large for this machine")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:  # a gzip cut short or not gzip at all
+        raise ValueError(f"{path} cannot be read as {'gzip' if path.suffix == '.gz' else 'a file'} "
+                         f"(truncated or corrupt: {exc}); place an intact copy there, see data/README.md") from exc
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file (corrupt or wrong file)")
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated: header says {shape}, found {data.size} values")
-    return data.reshape(shape)
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (its magic number is not 00 00 08 nn: "
+                         "corrupt or wrong file)")
+    dims = raw[3]
+    if dims < 1 or (ndim is not None and dims != ndim):
+        raise ValueError(f"{path} has {dims} dimensions; {'this file must have ' + str(ndim) if ndim else 'at least 1'}")
+    if len(raw) < 4 + 4 * dims:
+        raise ValueError(f"{path} is truncated inside its header ({len(raw)} bytes for {dims} dimensions)")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
+    if min(shape) < 1:
+        raise ValueError(f"{path} has an empty dimension: shape {shape}")
+    found, expected = len(raw) - 4 - 4 * dims, int(np.prod(shape, dtype=object))
+    if found != expected:
+        raise ValueError(f"{path} is {'truncated' if found < expected else 'longer than its header says'}: "
+                         f"header says {shape} ({expected} values), found {found}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def _idx_dataset(folder: Path):
-    x = np.concatenate([read_idx(folder / "train-images-idx3-ubyte"), read_idx(folder / "t10k-images-idx3-ubyte")])
-    y = np.concatenate([read_idx(folder / "train-labels-idx1-ubyte"), read_idx(folder / "t10k-labels-idx1-ubyte")])
+    """The IDX pair of each split, checked against each other: images ``[n, h, w]`` of one size in
+    both splits, ``n`` labels per split, every label one of the :data:`IDX_CLASSES` classes."""
+    parts = {name: read_idx(folder / name, ndim) for name, ndim in IDX_FILES.items()}
+    for split in ("train", "t10k"):
+        images, labels = parts[f"{split}-images-idx3-ubyte"], parts[f"{split}-labels-idx1-ubyte"]
+        if len(images) != len(labels):
+            raise ValueError(f"{folder}: {split}-images-idx3-ubyte holds {len(images)} images but "
+                             f"{split}-labels-idx1-ubyte {len(labels)} labels; the two files must be a pair")
+        if labels.max() >= IDX_CLASSES:
+            raise ValueError(f"{folder}: {split}-labels-idx1-ubyte holds label {int(labels.max())}; labels must lie "
+                             f"in 0-{IDX_CLASSES - 1} (corrupt or wrong file)")
+    if parts["train-images-idx3-ubyte"].shape[1:] != parts["t10k-images-idx3-ubyte"].shape[1:]:
+        raise ValueError(f"{folder}: the training and test images differ in size "
+                         f"({parts['train-images-idx3-ubyte'].shape[1:]} vs {parts['t10k-images-idx3-ubyte'].shape[1:]})")
+    x = np.concatenate([parts["train-images-idx3-ubyte"], parts["t10k-images-idx3-ubyte"]])
+    y = np.concatenate([parts["train-labels-idx1-ubyte"], parts["t10k-labels-idx1-ubyte"]])
+    memory.require(x.size * 8, f"IDX images in {folder}: {x.shape}", advice="the files are too large for this machine")
     return torch.tensor(x[:, None] / 255.0, dtype=torch.float32), torch.tensor(y, dtype=torch.int64), f"IDX files in {folder}"
 
 

@@ -18,17 +18,23 @@ a good one. Torch files are read with ``weights_only=True`` (:func:`read_torch_f
 a file cannot run code, and anything unreadable raises ``ValueError`` naming the file. Every
 torch file also carries a SHA-256 digest of its payload (:func:`payload_digest`: every tensor's
 dtype, shape and bytes, every field's type and value), written with it and checked when it is
-read, so a file altered after it was written (one flipped byte in a weight, a field edited by
-hand) is refused, not trusted. Python pickles a user places (CIFAR-10's batches) are read by
+read, so a file changed by accident after it was written (one flipped byte in a weight, a file
+cut short, a field edited by a tool that does not recompute the digest) is refused. The digest is a
+plain hash, not a signature: anyone can recompute it, so it does not detect a deliberate edit;
+every field a reader uses is checked on its own for that (:func:`advai.train.check_checkpoint_fields`,
+:func:`advai.train.check_optimizer_states`, the loaders' configuration checks). A full disk is a
+:class:`DiskFull` naming the file; a lock file is never followed through a symbolic link (:func:`file_lock`). Python pickles a user places (CIFAR-10's batches) are read by
 :func:`read_plain_pickle`, which builds only containers, strings, numbers and NumPy arrays.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import io
 import os
 import pickle
+import shutil
 import struct
 import tempfile
 from contextlib import contextmanager
@@ -68,12 +74,34 @@ def figures_dir(path=None) -> Path:
     return _location(path, "ADVAI_FIGURES_DIR", "figures", create=True)
 
 
+class DiskFull(OSError):
+    """A file could not be written because its disk (or quota) is full: names the file, the space
+    left and what to do. Nothing finished is lost: the file it would have replaced is untouched."""
+
+
+def disk_full(final: Path, exc: BaseException | None = None, need: int | None = None) -> DiskFull:
+    """The :class:`DiskFull` error for ``final`` (its folder's free space, and ``need`` bytes if known)."""
+    try:
+        free = f"{shutil.disk_usage(final.parent).free / 2**20:.1f} MiB free"
+    except OSError:
+        free = "free space unknown"
+    wanted = f", {need / 2**20:.1f} MiB needed" if need is not None else ""
+    return DiskFull(errno.ENOSPC, f"could not write {final}: its disk is full ({free}{wanted}). The file it would "
+                    "replace is untouched. Free some space (`make clean-cache` removes runs/ and build/) or point "
+                    "ADVAI_CACHE_DIR / ADVAI_FIGURES_DIR at another disk, then run again: finished fits resume from "
+                    f"their checkpoints" + (f" ({exc})" if exc is not None else ""))
+
+
 @contextmanager
 def atomic_path(final: Path):
-    """Yield a temporary path beside ``final``; rename it over ``final`` only on success."""
+    """Yield a temporary path beside ``final``; rename it over ``final`` only on success. A write
+    that fails because the disk is full is a :class:`DiskFull` naming ``final``."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}.", suffix=final.suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}.", suffix=final.suffix)
+    except OSError as exc:
+        raise (disk_full(final, exc) if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc) from exc
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
@@ -81,9 +109,29 @@ def atomic_path(final: Path):
     try:
         yield Path(tmp)
         os.replace(tmp, final)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) and not isinstance(exc, DiskFull):
+            raise disk_full(final, exc) from exc
+        raise
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def file_lock(path):
+    """The ``filelock.FileLock`` on ``<path>.lock`` that guards ``path`` (a run's checkpoint, a
+    records file). A lock path that is a symbolic link or a folder is a ``ValueError`` naming it: a
+    lock file is never followed to another file (the lock library opens it with ``O_NOFOLLOW``,
+    which would fail with an obscure ``OSError``); remove it and run again."""
+    from filelock import FileLock
+
+    lock = Path(str(path) + ".lock")
+    if lock.is_symlink():
+        raise ValueError(f"lock file {lock} is a symbolic link (to {os.readlink(lock)}); a lock file is never followed "
+                         "to another file: remove the link (it is not advai's) and run again")
+    if lock.is_dir():
+        raise ValueError(f"lock file {lock} is a folder; remove it and run again")
+    return FileLock(str(lock))
 
 
 DIGEST_KEY = "sha256"
@@ -124,10 +172,19 @@ def payload_digest(payload: dict) -> str:
 
 def write_torch_file(path, payload: dict) -> None:
     """``torch.save`` a plain payload (tensors, numbers, strings, lists, dicts) atomically, with
-    its :func:`payload_digest` under :data:`DIGEST_KEY`."""
+    its :func:`payload_digest` under :data:`DIGEST_KEY`. The file is serialised in memory and then
+    written, so a full disk is a :class:`DiskFull` naming the file and the space it needs (torch's
+    own writer reports it as a ``RuntimeError`` such as 'unexpected pos 64 vs 0')."""
     payload = {**{k: v for k, v in payload.items() if k != DIGEST_KEY}, DIGEST_KEY: payload_digest(payload)}
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        try:
+            tmp.write_bytes(buffer.getbuffer())
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise disk_full(Path(path), exc, need=buffer.getbuffer().nbytes) from exc
+            raise
 
 
 def read_torch_file(path, what: str = "model file") -> dict:
@@ -145,8 +202,19 @@ def read_torch_file(path, what: str = "model file") -> dict:
         raise ValueError(f"{what} {path} does not exist")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:  # torch's weights-only reader refused an object: nothing ran
+        # torch's message wraps the reason (its middle lines) in advice to load the file unsafely
+        after = str(exc).split("WeightsUnpickler error:", 1)[-1].splitlines()
+        reason = next((line.strip() for line in after if line.strip() and not line.startswith(
+            ("Weights only load failed", "Check the documentation", "Please file an issue", "\t("))), "not plain data")
+        raise ValueError(f"{what} {path} is corrupt or not a plain torch file: it asks to build something other "
+                         f"than plain data ({reason}); it was refused without running it. Do not open it with "
+                         "weights_only=False: delete it, or restore a file written by advai") from exc
     except Exception as exc:
-        raise ValueError(f"{what} {path} is corrupt or not a plain torch file: {exc}") from exc
+        raise ValueError(f"{what} {path} is corrupt or not a plain torch file ({path.stat().st_size} bytes: "
+                         f"{str(exc).strip().splitlines()[0].rstrip('.')}). A file cut short (a full disk, a copy "
+                         "that did not finish) cannot be repaired: delete it and run again (a fit then trains from "
+                         "the start), or restore an intact copy") from exc
     if not isinstance(blob, dict):
         raise ValueError(f"{what} {path} does not hold an advai payload (found {type(blob).__name__})")
     stored = blob.get(DIGEST_KEY)

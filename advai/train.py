@@ -23,15 +23,20 @@ run's device. The harness owns the rest:
 * **refusal**: a checkpoint made with another configuration or other data, a corrupt file, a
   file of another kind, a file altered after it was written (its digest,
   :func:`advai.files.payload_digest`, no longer matches) or one whose fields are out of range
-  (step not an integer in [0, steps], history or snapshots of the wrong types, weights not
-  finite) raises ``ValueError`` naming the file and the field; a refused file is never
-  overwritten;
-* **one run trained once**: a fit with a checkpoint holds ``<checkpoint>.lock`` while it trains;
+  (step not an integer in [0, steps], history not finite numbers, snapshots of the wrong types,
+  weights not finite, an optimizer state this run's optimizers could not have written:
+  :func:`check_optimizer_states`; RNG states of the wrong kind) raises ``ValueError`` naming the
+  file and the field, before the first step; a refused file is never overwritten. The digest
+  catches accidents; a deliberate edit that recomputes it is caught by these field checks;
+* **one run trained once**: a fit with a checkpoint holds ``<checkpoint>.lock`` (never followed
+  through a symbolic link: :func:`advai.files.file_lock`) while it trains;
   a second process asking for the same run waits for it and then reads the result back;
-* **memory**: before the first step, the memory a step needs is estimated from the networks and
-  the batch size (:func:`estimate_step_memory`) and checked against what the machine or device
-  has free (:func:`available_memory`): a batch that cannot fit is a ``ValueError`` naming
-  ``batch_size`` and the estimate, never a kill by the kernel;
+* **memory**: before the networks are built, their bytes are counted without allocating them
+  (:func:`advai.memory.model_bytes`) and checked against what the machine or device has free
+  (:func:`advai.memory.available_memory`); before the first step, the memory a step needs is
+  estimated from the networks and the batch size (:func:`estimate_step_memory`): networks or a
+  batch that cannot fit are a ``ValueError`` naming the settings and the estimate, never a kill
+  by the kernel;
 * **cache**: with ``cache=<folder>`` the checkpoint is ``<folder>/<run_name(config)>.pt``, so
   the same configuration finds its run again; ``resume=False`` trains from scratch and
   overwrites; ``resume="once"`` is the study's recompute policy: train from scratch the first
@@ -58,6 +63,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import hashlib
 import inspect
 import json
@@ -75,13 +81,14 @@ from contextlib import contextmanager
 from typing import Callable
 
 import torch
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import numerics
+from . import memory, numerics
 from .checks import check_choice, check_positive_int
-from .files import read_torch_file, write_torch_file
+from .files import file_lock, read_torch_file, write_torch_file
+from .memory import available_memory  # noqa: F401  (advai.train.available_memory, as before)
 
 CHECKPOINT_FORMAT = "advai-training-checkpoint"
 _RUNS: list[dict] = []
@@ -289,42 +296,6 @@ def estimate_step_memory(model: "Trainable", batches, train: dict, dev=torch.dev
     return int(3 * (fixed + per_element * batches.batch_size) + 4 * params)
 
 
-def _meminfo(key: str) -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
-def available_memory(dev=torch.device("cpu")) -> int | None:
-    """Bytes this process can still allocate on ``dev``: a CUDA device's free memory; on the CPU the
-    least of the machine's available memory (``MemAvailable``), what the cgroup's limit leaves,
-    and what an address-space limit (``ulimit -v``) leaves. ``None`` when nothing can be read."""
-    if dev.type == "cuda":
-        return int(torch.cuda.mem_get_info(dev)[0])
-    found = [_meminfo("MemAvailable")]
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit != "max":
-            found.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
-    except (OSError, ValueError):
-        pass
-    try:
-        import resource
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft != resource.RLIM_INFINITY:
-            status = Path("/proc/self/status").read_text()
-            used = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmSize:"))) * 1024
-            found.append(soft - used)
-    except (ImportError, OSError, ValueError, StopIteration):
-        pass
-    found = [f for f in found if f is not None]
-    return max(0, min(found)) if found else None
-
-
 def check_memory(model: "Trainable", batches, train: dict, dev) -> None:
     """Raise ``ValueError`` naming ``batch_size`` when :func:`estimate_step_memory` exceeds
     :func:`available_memory`; batches without ``resized`` (a caller's own callable) are not probed."""
@@ -362,7 +333,14 @@ def code_modules(*objects) -> list[str]:
 
 
 def _code_without_docs(path: str) -> str:
-    """The module's syntax tree without docstrings: comments, docstrings and layout do not count."""
+    """The module's syntax tree without docstrings: comments, docstrings and layout do not count.
+    Parsed once per version of the file (its path, modification time and size): every fit asks."""
+    stat = os.stat(path)
+    return _parsed_without_docs(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_without_docs(path: str, mtime_ns: int, size: int) -> str:
     tree = ast.parse(Path(path).read_text())
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -465,7 +443,7 @@ def adopt_last_run(status: str) -> None:
         mark_trained_here(_RUNS[-1]["path"])
 
 
-def read_checkpoint(path, config: dict, steps: int) -> dict:
+def read_checkpoint(path, config: dict, steps: int, dev=torch.device("cpu")) -> dict:
     """A training checkpoint at ``path`` made with ``config`` (``steps`` aside), or ``ValueError`` naming the file."""
     blob = read_torch_file(path, "checkpoint")
     if blob.get("format") != CHECKPOINT_FORMAT:
@@ -476,7 +454,7 @@ def read_checkpoint(path, config: dict, steps: int) -> dict:
     diff = sorted(k for k in set(config) | set(stored) if k != "steps" and stored.get(k) != config.get(k))
     if diff:
         raise ValueError(_describe_difference(path, stored, config, diff))
-    check_checkpoint_fields(path, blob, steps)
+    check_checkpoint_fields(path, blob, steps, dev)
     return blob
 
 
@@ -500,18 +478,21 @@ def check_tensors(path, field: str, state, what: str = "checkpoint") -> None:
 
 
 def check_history(path, history, what: str = "checkpoint") -> None:
-    """Raise ``ValueError`` unless ``history`` maps names to lists of numbers (its ``step`` to integers)."""
+    """Raise ``ValueError`` unless ``history`` maps names to lists of finite numbers (its ``step`` to integers)."""
     ok = isinstance(history, dict) and all(isinstance(k, str) and isinstance(v, list) for k, v in history.items())
     if not ok or not all(_is_int(s) for s in history.get("step", [])) \
-            or not all(isinstance(x, numbers.Real) for v in history.values() for x in v):
-        raise ValueError(f"{what} {path}: field 'history' must map names to lists of numbers")
+            or not all(_is_number(x) for v in history.values() for x in v):
+        raise ValueError(f"{what} {path}: field 'history' must map names to lists of finite numbers")
 
 
-def check_checkpoint_fields(path, blob: dict, steps: int) -> None:
+def check_checkpoint_fields(path, blob: dict, steps: int, dev=torch.device("cpu")) -> None:
     """Every field a resumed fit reads, checked before it is used (``ValueError`` naming the file
     and the field): ``step`` an integer in [0, ``steps``], ``seconds`` a finite number >= 0,
-    ``history`` lists of numbers, ``snapshots`` a list of (step, tensors) pairs, ``model`` finite
-    tensors, ``optimizers`` a dict of states, ``rng`` a byte tensor."""
+    ``history`` lists of finite numbers, ``snapshots`` a list of (step, tensors) pairs with steps in
+    [0, ``step``], ``model`` finite tensors, ``optimizers`` a dict of states (checked against the
+    run's own optimizers by :func:`check_optimizer_states` before they are loaded), ``rng`` torch's
+    CPU generator state (a byte tensor of its length), ``cuda_rng`` ``None`` for a run on the CPU
+    and one CUDA generator state per device for a run on CUDA."""
     step = blob.get("step")
     if not _is_int(step) or not 0 <= step <= steps:
         raise ValueError(f"checkpoint {path}: field 'step' must be an integer in [0, steps={steps}], found {step!r}")
@@ -520,16 +501,113 @@ def check_checkpoint_fields(path, blob: dict, steps: int) -> None:
     check_history(path, blob.get("history"))
     snapshots = blob.get("snapshots", [])
     if not isinstance(snapshots, list) or not all(isinstance(s, (list, tuple)) and len(s) == 2 and _is_int(s[0])
-                                                  for s in snapshots):
-        raise ValueError(f"checkpoint {path}: field 'snapshots' must be a list of (step, weights) pairs")
+                                                  and 0 <= s[0] <= step for s in snapshots):
+        raise ValueError(f"checkpoint {path}: field 'snapshots' must be a list of (step, weights) pairs, "
+                         f"each step in [0, step={step}]")
     for k, (_, state) in enumerate(snapshots):
         check_tensors(path, f"snapshots[{k}]", state)
     check_tensors(path, "model", blob.get("model"))
     if not isinstance(blob.get("optimizers"), dict) or not all(isinstance(v, dict) for v in blob["optimizers"].values()):
         raise ValueError(f"checkpoint {path}: field 'optimizers' must map names to optimizer states")
-    rng = blob.get("rng")
-    if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8:
-        raise ValueError(f"checkpoint {path}: field 'rng' must be a byte tensor (torch's RNG state)")
+    check_rng_state(path, "rng", blob.get("rng"), torch.get_rng_state().numel())
+    cuda = blob.get("cuda_rng")
+    if torch.device(dev).type != "cuda":
+        if cuda is not None:
+            raise ValueError(f"checkpoint {path}: field 'cuda_rng' must be None for a run on {dev}, "
+                             f"found {type(cuda).__name__}")
+    elif not isinstance(cuda, list) or len(cuda) != torch.cuda.device_count():
+        raise ValueError(f"checkpoint {path}: field 'cuda_rng' must list one CUDA generator state per device "
+                         f"({torch.cuda.device_count()})")
+    else:
+        for i, state in enumerate(cuda):
+            check_rng_state(path, f"cuda_rng[{i}]", state, torch.cuda.get_rng_state(i).numel())
+
+
+def check_rng_state(path, field: str, state, length: int) -> None:
+    """Raise ``ValueError`` unless ``state`` is a 1-D byte tensor of ``length`` bytes (a generator's state)."""
+    if not isinstance(state, torch.Tensor) or state.dtype != torch.uint8 or state.shape != (length,):
+        found = (f"{state.dtype} tensor of shape {tuple(state.shape)}" if isinstance(state, torch.Tensor)
+                 else type(state).__name__)
+        raise ValueError(f"checkpoint {path}: field {field!r} must be a generator state, a byte tensor of "
+                         f"{length} bytes; found {found}")
+
+
+#: The state tensors each optimizer keeps per parameter (those not listed are refused), and those
+#: of them that are never negative (Adam's second moments).
+OPTIMIZER_STATE = {torch.optim.Adam: {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}}
+NON_NEGATIVE_STATE = {"exp_avg_sq", "max_exp_avg_sq"}
+#: Hyperparameters a run may change while it trains: the learning rate (a schedule lowers it from
+#: the configured value, never raises it) and Adam's epsilon (TensorFlow's, per step:
+#: :func:`advai.latent.authors_toy.tf_epsilon`). Every other one must equal the configured value.
+SCHEDULED = ("lr", "eps")
+#: How far epsilon may grow above its configured value: TensorFlow's epsilon, carried to PyTorch,
+#: is the configured one over :math:`\sqrt{1 - \beta_2^k}`, at most 32 times it at beta2 = 0.999.
+EPS_GROWTH = 1000
+
+
+def check_optimizer_states(path, stored: dict, optimizers: dict) -> None:
+    """Raise ``ValueError`` naming the file and the field unless each stored optimizer state could
+    have been written by the run's own, freshly configured ``optimizers``: the same optimizers; the
+    same parameter groups over the same parameters, with the configured hyperparameters (the
+    learning rate a finite number in [0, configured], epsilon a finite number in (0, 1000 times
+    configured]: see
+    :data:`SCHEDULED`); per parameter only the state an optimizer of that kind keeps
+    (:data:`OPTIMIZER_STATE`), a step count that is a whole number >= 0, and tensors of the
+    parameter's shape and dtype, finite (second moments >= 0)."""
+    if set(stored) != set(optimizers):
+        raise ValueError(f"checkpoint {path}: field 'optimizers' holds {sorted(stored)}, but this run has "
+                         f"{sorted(optimizers)}")
+    for name, opt in optimizers.items():
+        field, state, fresh = f"optimizers[{name!r}]", stored[name], opt.state_dict()
+        if set(state) != {"state", "param_groups"} or not isinstance(state["param_groups"], list) \
+                or not isinstance(state["state"], dict) or len(state["param_groups"]) != len(fresh["param_groups"]):
+            raise ValueError(f"checkpoint {path}: field {field} must hold 'state' and "
+                             f"{len(fresh['param_groups'])} 'param_groups', as this run's optimizer does")
+        for g, (group, configured) in enumerate(zip(state["param_groups"], fresh["param_groups"])):
+            _check_group(path, f"{field}['param_groups'][{g}]", group, configured)
+        params = [p for group in opt.param_groups for p in group["params"]]
+        for index, entry in state["state"].items():
+            where = f"{field}['state'][{index!r}]"
+            if not _is_int(index) or not 0 <= index < len(params) or not isinstance(entry, dict):
+                raise ValueError(f"checkpoint {path}: field {where} names no parameter of this run "
+                                 f"(indices 0-{len(params) - 1})")
+            _check_parameter_state(path, where, entry, params[index], OPTIMIZER_STATE.get(type(opt)))
+
+
+def _check_group(path, where: str, group, configured: dict) -> None:
+    if not isinstance(group, dict) or set(group) != set(configured) or group["params"] != configured["params"]:
+        raise ValueError(f"checkpoint {path}: field {where} must have this run's parameters and settings "
+                         f"({sorted(configured)})")
+    for key, value in configured.items():
+        found = group[key]
+        if key == "lr":
+            ok = _is_number(found) and 0 <= found <= value
+        elif key == "eps":
+            ok = _is_number(found) and 0 < found <= EPS_GROWTH * value
+        else:
+            ok = key == "params" or (type(found) is type(value) and found == value)
+        if not ok:
+            allowed = {"lr": f"a finite number in [0, {value!r}]",
+                       "eps": f"a finite number in (0, {EPS_GROWTH * value!r}]"}.get(key, repr(value))
+            raise ValueError(f"checkpoint {path}: field {where}[{key!r}] must be {allowed}, as this run "
+                             f"configures it; found {found!r}")
+
+
+def _check_parameter_state(path, where: str, entry: dict, param: torch.Tensor, allowed) -> None:
+    unknown = sorted(set(entry) - allowed) if allowed is not None else []
+    if unknown:
+        raise ValueError(f"checkpoint {path}: field {where} holds {unknown}, which this optimizer does not keep")
+    for key, value in entry.items():
+        if key == "step":
+            v = float(value) if isinstance(value, torch.Tensor) and value.numel() == 1 else value
+            if not _is_number(v) or v < 0 or v != int(v):
+                raise ValueError(f"checkpoint {path}: field {where}['step'] must be a whole number >= 0, found {value!r}")
+        elif not isinstance(value, torch.Tensor) or value.shape != param.shape or value.dtype != param.dtype:
+            raise ValueError(f"checkpoint {path}: field {where}[{key!r}] must be a {param.dtype} tensor of the "
+                             f"parameter's shape {tuple(param.shape)}")
+        elif not torch.isfinite(value).all() or (key in NON_NEGATIVE_STATE and (value < 0).any()):
+            raise ValueError(f"checkpoint {path}: field {where}[{key!r}] holds NaN, inf"
+                             f"{' or negative values' if key in NON_NEGATIVE_STATE else ''}; it is not trusted")
 
 
 def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
@@ -543,7 +621,7 @@ def _describe_difference(path, stored: dict, config: dict, diff: list) -> str:
 def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: dict, train: dict, *, code: tuple,
         steps: int, seed: int = 0, device: str | None = None, checkpoint=None, cache=None, checkpoint_every: int = 500,
         resume: bool | str = True, progress: bool = True, log_every: int = 10, callback=None, desc: str = "",
-        snapshot_every: int | None = None) -> Trainable:
+        snapshot_every: int | None = None, model_bytes: int | None = None) -> Trainable:
     """Train the model ``build()`` makes for ``steps`` steps on ``batches()``; return it in eval mode.
 
     ``identity`` says what is trained on which data; ``code`` names the classes and functions
@@ -557,6 +635,9 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     ``fit_seconds`` (training wall time, summed over resumed sessions), ``fit_config`` and
     ``snapshots`` (``(step, model.snapshot())`` every ``snapshot_every`` steps from step 0, on
     the CPU; empty when ``snapshot_every`` is None, which is then left out of the configuration).
+    Before ``build()`` allocates anything, its networks' bytes (``model_bytes``, else counted by
+    :func:`advai.memory.model_bytes` on the meta device) times :data:`advai.memory.TRAINING_COPIES`
+    are checked against the memory free (a ``ValueError`` naming the networks' settings).
     """
     steps = check_positive_int("steps", steps)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
@@ -573,9 +654,21 @@ def fit(build: Callable[[], Trainable], batches: Callable[[], tuple], identity: 
     with _run_lock(path, desc) as waited:
         if waited and resume == "once":
             resume = True  # another process trained this run while we waited: read back what it made
+        check_network_memory(build, model_bytes, identity, desc, dev)
         return _fit_locked(build, batches, train, config, path, dev, steps=steps, seed=seed, cache=cache,
                            checkpoint_every=checkpoint_every, resume=resume, progress=progress, log_every=log_every,
                            callback=callback, desc=desc, snapshot_every=snapshot_every)
+
+
+def check_network_memory(build, nbytes, identity: dict, desc: str, dev) -> None:
+    """Raise ``ValueError`` before ``build()`` runs when its networks, trained (weights, a probe copy,
+    gradients, Adam's moments: :data:`advai.memory.TRAINING_COPIES`), cannot fit in the memory free."""
+    settings = identity.get("model") if isinstance(identity.get("model"), dict) else {
+        k: identity[k] for k in ("model", "latent", "channels", "size") if k in identity}
+    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+    nbytes = memory.model_bytes(build, f"{desc or 'fit'} ({shown}): the networks") if nbytes is None else nbytes
+    memory.require(memory.TRAINING_COPIES * nbytes, f"{desc or 'fit'} ({shown}): networks of {memory.gib(nbytes)}, trained",
+                   dev, advice="choose smaller networks (fewer or narrower layers, fewer bins or dimensions)")
 
 
 def check_seed(seed) -> int:
@@ -593,7 +686,7 @@ def _run_lock(path: Path | None, desc: str):
     if path is None:  # nothing on disk to share
         yield False
         return
-    lock = FileLock(str(path) + ".lock")
+    lock = file_lock(path)
     waited = False
     try:
         lock.acquire(timeout=0)
@@ -613,7 +706,7 @@ def _fit_locked(build, batches, train, config, path, dev, *, steps, seed, cache,
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(seed)
         model = build()  # initial weights from the seed
-        blob = read_checkpoint(path, config, steps) if reuses_checkpoint(path, resume) else None
+        blob = read_checkpoint(path, config, steps, dev) if reuses_checkpoint(path, resume) else None
         if blob is None or blob["step"] < steps:
             check_memory(model, batches, train, dev)  # before the first batch is drawn
         if blob is None:
@@ -680,6 +773,7 @@ def _fit_locked(build, batches, train, config, path, dev, *, steps, seed, cache,
 
 
 def _restore(path, blob: dict, model: Trainable, optimizers: dict, state: dict, dev) -> None:
+    check_optimizer_states(path, blob["optimizers"], optimizers)
     try:
         model.load_state_dict(blob["model"])
         for k, opt in optimizers.items():

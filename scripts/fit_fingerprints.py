@@ -17,6 +17,7 @@ import advai  # noqa: F401  (first: pins torch's kernels and NumPy's OpenBLAS be
 import torch
 
 from advai import data
+from advai.files import DIGEST_KEY, read_torch_file, write_torch_file
 from advai.analyses import known_solution as ks
 from advai.analyses.fourier import fit_fourier
 from advai.latent.advai_fit import fit_advai
@@ -61,9 +62,10 @@ def main():
     ap.add_argument("--compare", action="store_true")
     args = ap.parse_args()
     if not args.compare:
-        torch.save(fingerprints(), args.files[0])
+        write_torch_file(args.files[0], {k: dict(v) for k, v in fingerprints().items()})
         return
-    a, b = (torch.load(f) for f in args.files)
+    # read as every torch file of the study is: no code runs, an altered file is refused
+    a, b = ({k: v for k, v in read_torch_file(f, "fingerprints file").items() if k != DIGEST_KEY} for f in args.files)
     same = 0
     for k in a:
         equal = k in b and a[k].keys() == b[k].keys() and all(torch.equal(a[k][t], b[k][t]) for t in a[k])

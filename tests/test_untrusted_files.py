@@ -117,7 +117,7 @@ EDITS = {
     "step=-5": (lambda b: b.update(step=-5), r"field 'step' must be an integer in \[0, steps=8\], found -5"),
     "step=150.7": (lambda b: b.update(step=150.7), r"field 'step' .* found 150\.7"),
     "step='abc'": (lambda b: b.update(step="abc"), r"field 'step' .* found 'abc'"),
-    "history=None": (lambda b: b.update(history=None), r"field 'history' must map names to lists of numbers"),
+    "history=None": (lambda b: b.update(history=None), r"field 'history' must map names to lists of finite numbers"),
     "NaN weights": (lambda b: [v.fill_(float("nan")) for v in b["model"].values()], r"field 'model' holds NaN or inf"),
     "snapshots=3": (lambda b: b.update(snapshots=3), r"field 'snapshots'"),
     "seconds=-1": (lambda b: b.update(seconds=-1.0), r"field 'seconds'"),

@@ -17,6 +17,7 @@ import torch
 
 from ..checks import (as_tensor, broadcast_codes, check_alpha, check_choice, check_finite, check_positive_int,
                       check_settings, with_defaults)
+from .. import memory
 from ..files import read_torch_file, write_torch_file
 from ..train import CHECKPOINT_FORMAT, Draws, Trainable, check_history, check_tensors, fit
 from .advai_model import DEFAULTS, MODES, OBJECTIVES, RULES, AdvAIConfig, AdvAITraining, Correction, OracleTraining
@@ -204,6 +205,10 @@ def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:
             raise ValueError(f"{path} is not an advai interpolator file (format={blob.get('format')!r})")
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"interpolator file {path} is incomplete: missing or malformed {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"interpolator file {path}: stored architecture refused: {exc}") from exc
+    what = f"interpolator file {path}: its architecture {asdict(cfg)}"
+    memory.require(memory.model_bytes(lambda: Correction(cfg), what), what, advice="the file is not trusted")
     check_tensors(path, "state", state, "interpolator file")
     check_history(path, history, "interpolator file")
     if not isinstance(meta, dict):

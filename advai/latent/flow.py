@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 import torch
 import zuko
 
+from .. import memory
 from ..checks import (as_tensor, broadcast_codes, check_alpha, check_finite, check_positive_int, check_settings,
                       with_defaults)
 from ..files import read_torch_file, write_torch_file
@@ -49,12 +50,32 @@ FLOW_RULES = dict(transforms="int", bins="int", hidden="int", layers="int", batc
 
 @dataclass
 class FlowConfig:
-    """The flow's architecture: enough to rebuild it from a file."""
+    """The flow's architecture: enough to rebuild it from a file. Every field must be a positive
+    integer (a ``ValueError`` names it), checked when the configuration is made, so a file that
+    stores another one is refused before anything is built."""
     dim: int
     transforms: int
     bins: int
     hidden: int
     layers: int
+
+    def __post_init__(self):
+        for key in ("dim", "transforms", "bins", "hidden", "layers"):
+            setattr(self, key, check_positive_int(f"flow {key}", getattr(self, key)))
+
+
+def flow_bytes(cfg: FlowConfig) -> int:
+    r"""Bytes of the parameters and buffers of :class:`Flow` ``(cfg)``, from the architecture alone
+    (zuko's masked layers cannot be built on the meta device). Each of the ``transforms`` layers is
+    an MLP from :math:`d` = ``dim`` inputs through ``layers`` hidden layers of :math:`h` = ``hidden``
+    units to :math:`d(3b - 1)` outputs, :math:`b` = ``bins`` (per coordinate, a spline's :math:`b`
+    widths, :math:`b` heights and :math:`b - 1` inner derivatives): :math:`W = dh + (l - 1)h^2 +
+    h d (3b - 1)` weights and :math:`lh + d(3b - 1)` biases in float32, and a boolean mask of every
+    weight; plus the order of the coordinates and the standardisation, :math:`O(d)`. An upper bound
+    (zuko drops masked rows it can share); ``tests/test_flow.py`` compares it with built flows."""
+    d, h, l, out = cfg.dim, cfg.hidden, cfg.layers, cfg.dim * (3 * cfg.bins - 1)
+    weights, biases = d * h + (l - 1) * h * h + h * out, l * h + out
+    return cfg.transforms * (5 * weights + 4 * biases + 8 * d) + 64 * d
 
 
 class Flow(torch.nn.Module):
@@ -187,6 +208,9 @@ def fit_flow(sampler, dim: int | None = None, steps: int = 5000, seed: int = 0, 
     steps = check_positive_int("steps", steps)
     sample, dim, name = make_sampler(sampler, dim, name)
     cfg = FlowConfig(dim=dim, transforms=hp["transforms"], bins=hp["bins"], hidden=hp["hidden"], layers=hp["layers"])
+    # the standardisation's draws: float32 from the sampler, a float64 copy and its centred square
+    memory.require(hp["n_standardize"] * dim * (4 + 8 + 8), f"fit_flow n_standardize={hp['n_standardize']} dim={dim}",
+                   advice="choose a smaller n_standardize (or dim)")
     # the learning rate's schedule spans the whole fit, so its length is part of what is trained:
     # a fit of another length is another run (not a continuation of this one)
     identity = {"kind": "flow", "sampler": name, "dim": dim, "model": asdict(cfg), "schedule_steps": steps,
@@ -194,7 +218,7 @@ def fit_flow(sampler, dim: int | None = None, steps: int = 5000, seed: int = 0, 
     trained = fit(lambda: FlowTraining(cfg, hp, steps, sample), Draws(sample, hp["batch_size"]), identity, hp,
                   code=(FlowTraining, make_sampler), steps=steps, seed=seed, device=device, checkpoint=checkpoint,
                   cache=cache, checkpoint_every=checkpoint_every, resume=resume, progress=progress,
-                  log_every=log_every, callback=callback, desc=f"flow {name} d={dim}")
+                  log_every=log_every, callback=callback, desc=f"flow {name} d={dim}", model_bytes=flow_bytes(cfg))
     meta = dict(trained.fit_config, fit_seconds=trained.fit_seconds)
     return FlowInterpolator(cfg, trained.flow, history=trained.history, meta=meta)
 
@@ -216,6 +240,9 @@ def load_flow(path, device: str = "cpu") -> FlowInterpolator:
             raise ValueError(f"{path} is not a flow interpolator file (format={blob.get('format')!r})")
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"flow file {path} is incomplete: missing or malformed {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"flow file {path}: stored architecture refused: {exc}") from exc
+    memory.require(flow_bytes(cfg), f"flow file {path}: its architecture {asdict(cfg)}", advice="the file is not trusted")
     check_tensors(path, "state", state, "flow file")
     check_history(path, history, "flow file")
     if not isinstance(meta, dict):

@@ -27,7 +27,13 @@ from typing import Callable
 
 import torch
 
+from .. import memory
 from ..checks import as_tensor, check_choice, check_positive_int
+
+#: Bytes a draw of n codes in d dimensions keeps at its peak, ``DRAW_BYTES[0] * d + DRAW_BYTES[1]``
+#: a row: the float32 result and one temporary as large (``rand * 2 - 1``), and for the 2-D priors
+#: a mode index (int64), a radius and an angle and their cosine and sine (float32).
+DRAW_BYTES = (8, 32)
 
 
 NINE_DISC_CENTRES = torch.tensor([[x, y] for x in (-3.0, 0.0, 3.0) for y in (-3.0, 0.0, 3.0)])
@@ -145,9 +151,13 @@ class Prior:
         return d
 
     def sample(self, n: int, dim: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` codes, shape ``[n, dim]`` (float32, CPU)."""
-        n = check_positive_int("n", n)
-        return self._draw(n, self.check_dim(dim), generator)
+        """Draw ``n`` codes, shape ``[n, dim]`` (float32, CPU). Before drawing, the memory the draw
+        takes (:data:`DRAW_BYTES` a row) is checked (:func:`advai.memory.require`): ``n`` or ``dim``
+        too large for this machine is a ``ValueError`` naming both, not an allocation failure."""
+        n, dim = check_positive_int("n", n), self.check_dim(dim)
+        memory.require(n * (DRAW_BYTES[0] * dim + DRAW_BYTES[1]), f"prior {self.name!r}: n={n} draws of dim={dim}",
+                       advice="draw fewer codes at a time")
+        return self._draw(n, dim, generator)
 
     def distance_to_support(self, z) -> torch.Tensor:
         """Distance of each row of ``z`` [n, dim] from the prior's support, shape [n] (0 on it).

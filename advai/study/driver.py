@@ -22,8 +22,9 @@ are refreshed from the figures folder (:mod:`advai.study.readme`).
 Each notebook writes into a staging folder of its own run (``build/run-<profile>-seed<seed>-*/``,
 removed when the run finishes, kept for inspection when it fails); only when the notebook has
 finished are its figures, tables, manifest entries and timings moved into the figures folder
-and the executed notebook into place. A notebook that fails, or a run that is
-interrupted (Ctrl-C, a kill), leaves every committed file as it was; the next run resumes its
+and the executed notebook into place, all at once (:func:`promote`: a journal makes the move one
+step, and a kill in the middle of it is finished by the next run). A notebook that fails, or a run
+that is interrupted (Ctrl-C, a kill), leaves every committed file as it was; the next run resumes its
 models from their last checkpoints.
 """
 from __future__ import annotations
@@ -39,10 +40,11 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from ..files import atomic_path, project_root
-from ..train import resolve_device
+from ..files import atomic_path, file_lock, project_root
+from ..train import check_seed, resolve_device
 from . import readme
 from .outputs import record_timings, update_json, write_summaries
+from .parallel import check_scheduler_address
 from .profiles import PROFILE_NAMES
 
 RECORDS = ("manifest.json", "timings.json")
@@ -83,19 +85,76 @@ def _read(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def promote(stage: Path, figures: Path) -> dict:
-    """Move a finished notebook's files from ``stage`` into ``figures`` (each one atomically) and
-    merge its manifest and timings entries into the folder's own (under their locks); returns
-    the staged manifest."""
+#: The promotion journal in a figures folder: present only between the moment every file of a
+#: finished notebook has been copied beside its target and the moment the last one is renamed into place.
+JOURNAL = ".promotion.json"
+PENDING = ".promoting"
+
+
+def promote(stage: Path, figures: Path, also: tuple = ()) -> dict:
+    """Move a finished notebook's files from ``stage`` into ``figures``, and each ``(source,
+    target)`` pair of ``also`` (the executed notebook), all at once or not at all; returns the
+    staged manifest.
+
+    Every file is first copied beside its target as a hidden ``.<name>.promoting``; then a journal
+    (:data:`JOURNAL`) listing every rename and the manifest and timings entries to merge is written
+    atomically: that is the moment the promotion happens. :func:`finish_promotion` then renames each
+    copy over its target, merges the entries (under their locks) and removes the journal. A kill
+    before the journal leaves every old file in place (the copies are removed by the next run); a
+    kill after it leaves a journal that the next run (or promotion) finishes, so the figures folder
+    never keeps a mixture of two runs' files."""
     figures.mkdir(parents=True, exist_ok=True)
-    manifest, timings = _read(stage / "manifest.json"), _read(stage / "timings.json")
-    for f in sorted(stage.iterdir()):
-        if f.is_file() and f.name not in RECORDS and not f.name.endswith(".lock"):
-            with atomic_path(figures / f.name) as tmp:
-                shutil.copyfile(f, tmp)
+    with file_lock(figures / JOURNAL):
+        _finish_locked(figures)
+        manifest, timings = _read(stage / "manifest.json"), _read(stage / "timings.json")
+        pairs = [(f, figures / f.name) for f in sorted(stage.iterdir())
+                 if f.is_file() and f.name not in RECORDS and not f.name.endswith(".lock")] + list(also)
+        moves = []
+        for source, target in pairs:
+            pending = Path(target).with_name(f".{Path(target).name}{PENDING}")
+            with atomic_path(pending) as tmp:
+                shutil.copyfile(source, tmp)
+            moves.append([str(pending), str(target)])
+        with atomic_path(figures / JOURNAL) as tmp:
+            tmp.write_text(json.dumps({"moves": moves, "manifest": manifest, "timings": timings}))
+        _finish_locked(figures)
+    return manifest
+
+
+def finish_promotion(figures: Path, *also: Path) -> int:
+    """Finish a promotion a kill interrupted (:func:`promote`): rename every copy its journal lists
+    that is still pending, merge its entries, remove the journal; without a journal, remove pending
+    copies left by a promotion killed before its journal (in ``figures`` and the folders ``also``).
+    Returns the number of files moved into place."""
+    if not figures.is_dir():
+        return 0
+    with file_lock(figures / JOURNAL):
+        moved = _finish_locked(figures)
+        for folder in (figures, *also):
+            for stale in Path(folder).glob(f".*{PENDING}"):
+                stale.unlink()
+    return moved
+
+
+def _finish_locked(figures: Path) -> int:
+    journal = figures / JOURNAL
+    if not journal.exists():
+        return 0
+    try:
+        plan = json.loads(journal.read_text())
+        moves, manifest, timings = plan["moves"], plan["manifest"], plan["timings"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"the promotion journal {journal} is damaged ({exc}); the files it lists may be half "
+                         "moved: re-run the notebooks it belongs to, then delete it") from exc
+    moved = 0
+    for pending, target in moves:
+        if Path(pending).exists():
+            os.replace(pending, target)
+            moved += 1
     update_json(figures / "manifest.json", lambda entries: entries.update(manifest))
     update_json(figures / "timings.json", lambda entries: entries.update(timings))
-    return manifest
+    journal.unlink()
+    return moved
 
 
 class NotebookFailed(RuntimeError):
@@ -154,9 +213,7 @@ def run_notebook(path: Path, figures: Path, nb_out: Path, params: dict, work: Pa
     clean_notebook(executed)
     seconds = round(time.time() - t0, 1)
     record_timings(stage, path.stem, "notebook_s", seconds)
-    manifest = promote(stage, figures)
-    with atomic_path(nb_out / path.name) as tmp:
-        shutil.copyfile(executed, tmp)
+    manifest = promote(stage, figures, also=((executed, nb_out / path.name),))
     models = {}
     for entry in manifest.values():  # later entries list every model used before them
         for m in entry.get("models", []):
@@ -164,14 +221,33 @@ def run_notebook(path: Path, figures: Path, nb_out: Path, params: dict, work: Pa
     return {"seconds": seconds, "models": models}
 
 
+def seed_argument(text: str) -> int:
+    """``--seed``: a whole number in [0, 2**63) (:func:`advai.train.check_seed`)."""
+    try:
+        return check_seed(int(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed: a whole number from 0 to 2**63 - 1") from exc
+
+
+def scheduler_argument(text: str) -> str:
+    """``--scheduler``: a Dask scheduler address (:func:`advai.study.parallel.check_scheduler_address`)."""
+    try:
+        return check_scheduler_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def main(argv=None) -> int:
+    """Every argument is checked before any notebook starts or any folder is made: an unknown profile,
+    a seed that is not a whole number >= 0, a device this machine lacks, a scheduler that is not an
+    address, or an ``--only`` that matches no notebook stops the command with a message naming it."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", default="paper", choices=PROFILE_NAMES)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_argument, default=0, help="a whole number >= 0 (default 0)")
     ap.add_argument("--only", help="comma-separated notebook prefixes, e.g. 01,02")
     ap.add_argument("--recompute", action="store_true", help="retrain cached models (each once per notebook) instead of reusing them")
     ap.add_argument("--device", help="cpu (default), cuda or cuda:<index>: where every model trains")
-    ap.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786) for the batches of fits; "
+    ap.add_argument("--scheduler", type=scheduler_argument, help="a Dask scheduler address (tcp://host:8786) for the batches of fits; "
                                         "default: a local process pool")
     args = ap.parse_args(argv)
     if args.device is not None:
@@ -181,6 +257,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"--device {args.device}: {exc}") from exc
 
     root, folder = project_root(), notebooks_dir()
+    paths = notebook_paths(args.only)  # a bad --only stops here, before build/ holds a run folder
     base = root / "build" / f"{args.profile}-seed{args.seed}"
     committed = args.profile == "paper" and args.seed == 0 and not os.environ.get("ADVAI_FIGURES_DIR")
     figures = root / "figures" if committed else Path(os.environ.get("ADVAI_FIGURES_DIR") or base / "figures")
@@ -198,9 +275,13 @@ def main(argv=None) -> int:
     os.environ.clear()
     os.environ.update(env)  # the kernels inherit this environment
 
+    moved = finish_promotion(figures, nb_out)
+    if moved:
+        print(f"[advai] finished the promotion an interrupted run had begun: {moved} file(s) moved into "
+              f"{figures}", flush=True)
     (root / "build").mkdir(exist_ok=True)
     total, work = 0.0, Path(tempfile.mkdtemp(dir=root / "build", prefix=f"run-{args.profile}-seed{args.seed}-"))
-    for path in notebook_paths(args.only):
+    for path in paths:
         print(f"[advai] {path.name}: profile={args.profile} seed={args.seed}", flush=True)
         try:
             done = run_notebook(path, figures, nb_out, params, work)

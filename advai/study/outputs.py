@@ -29,12 +29,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from filelock import FileLock
-
 from .. import numerics, openblas
 from ..checks import check_choice
-from ..files import atomic_path, figures_dir, project_root
-from ..train import runs_used
+from ..files import atomic_path, figures_dir, file_lock, project_root
+from ..train import check_seed, runs_used
 from . import plotting
 
 PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "pot", "matplotlib", "seaborn", "pandas", "papermill")
@@ -109,7 +107,7 @@ def update_json(path, change: Callable[[dict], None]) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock"):
+    with file_lock(path):
         data = {}
         if path.exists():
             try:
@@ -204,7 +202,7 @@ class Run:
     """One notebook execution: knows its name, parameters and output folder."""
 
     def __init__(self, notebook: str, profile: str, seed: int, params: dict | None = None, out_dir=None):
-        self.notebook, self.profile, self.seed = notebook, profile, int(seed)
+        self.notebook, self.profile, self.seed = notebook, profile, check_seed(seed)
         self.params = dict(params or {})
         self.out = figures_dir(out_dir)
         self._versions = package_versions()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -60,6 +61,21 @@ def _local(fit, jobs: dict, common: dict, workers: int, threads: int):
         running = {pool.submit(_fit_in_worker, fit, dict(kw, **common), threads): key for key, kw in jobs.items()}
         for future in as_completed(running):
             yield running[future], future.result()
+
+
+#: Dask's scheduler addresses: a protocol, a host name, IPv4 or bracketed IPv6 address, and a port.
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ws|wss|ucx)://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Return ``address`` when it is a Dask scheduler address (``tcp://host:8786``; protocols tcp,
+    tls, ws, wss, ucx; a port in 1-65535), else raise ``ValueError`` naming it and the form."""
+    match = SCHEDULER_ADDRESS.fullmatch(address) if isinstance(address, str) else None
+    if match is None or not 1 <= int(match.group(4)) <= 65535:
+        raise ValueError(f"scheduler={address!r} is not a Dask scheduler address; expected "
+                         "PROTOCOL://HOST:PORT, e.g. tcp://127.0.0.1:8786 (protocols tcp, tls, ws, wss, ucx; "
+                         "port 1-65535)")
+    return address
 
 
 def _dask(fit, jobs: dict, common: dict, scheduler, threads: int):
@@ -108,6 +124,8 @@ def run_fits(jobs: dict, cache, fit=fit_advai, resume: bool = True, workers: int
     """
     _check_jobs(jobs, cache)
     scheduler = scheduler if scheduler is not None else os.environ.get("ADVAI_SCHEDULER") or None
+    if isinstance(scheduler, str):
+        check_scheduler_address(scheduler)
     workers = min(len(jobs), workers or _env_workers() or max(1, (os.cpu_count() or 1) // threads))
     if scheduler is None and workers <= 1:
         before = torch.get_num_threads()
