@@ -1,6 +1,6 @@
 """advai: a study of Adversarial Adaptive Interpolation (AdvAI) in latent spaces.
 
-Public entry points: :func:`interpolate`, the priors (:func:`get_prior`, :func:`sample_prior`)
+Public entry points: :func:`interpolate` and :func:`combine` (k codes), the priors (:func:`get_prior`, :func:`sample_prior`)
 AdvAI itself (:func:`fit_advai`, :func:`load_advai`, :class:`AdvAIInterpolator`) and the
 flow-matched reference for any prior (:func:`fit_flow`, :func:`load_flow`, :class:`FlowInterpolator`).
 
@@ -19,10 +19,11 @@ openblas.pin()  # before NumPy loads: OpenBLAS reads its variable once, when it 
 if "numpy" in sys.modules:  # too late for this process: say so instead of computing other bits silently
     openblas.check()
 from .latent.interpolation import METHODS, interpolate  # noqa: E402
+from .latent.combination import COMBINE_METHODS, combine  # noqa: E402
 from .latent.advai_fit import AdvAIInterpolator, fit_advai, load_advai  # noqa: E402
 from .latent.flow import FlowInterpolator, fit_flow, load_flow  # noqa: E402
 from .latent.priors import PRIORS, get_prior, sample_prior  # noqa: E402
 
-__all__ = ["interpolate", "METHODS", "get_prior", "sample_prior", "PRIORS", "fit_advai", "load_advai",
+__all__ = ["interpolate", "METHODS", "combine", "COMBINE_METHODS", "get_prior", "sample_prior", "PRIORS", "fit_advai", "load_advai",
            "AdvAIInterpolator", "fit_flow", "load_flow", "FlowInterpolator"]
 __version__ = "0.1.0"
