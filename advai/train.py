@@ -587,8 +587,8 @@ def _check_group(path, where: str, group, configured: dict) -> None:
         else:
             ok = key == "params" or (type(found) is type(value) and found == value)
         if not ok:
-            allowed = {"lr": f"a finite number in [0, {value!r}]",
-                       "eps": f"a finite number in (0, {EPS_GROWTH * value!r}]"}.get(key, repr(value))
+            allowed = (f"a finite number in [0, {value!r}]" if key == "lr" else
+                       f"a finite number in (0, {EPS_GROWTH * value!r}]" if key == "eps" else repr(value))
             raise ValueError(f"checkpoint {path}: field {where}[{key!r}] must be {allowed}, as this run "
                              f"configures it; found {found!r}")
 

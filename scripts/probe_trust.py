@@ -288,7 +288,7 @@ def promotion_kills(work: Path, rng: random.Random, n: int) -> list:
     return results
 
 
-GOOD = ("ValueError", "finished", "usage error", "bit-identical", "finished by the next run")
+GOOD = ("ValueError", "finished by the next run", "finished", "usage error", "bit-identical")
 
 
 def main():

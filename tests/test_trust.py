@@ -88,6 +88,8 @@ EDITS = {
                r"optimizers\['correction'\]\['param_groups'\]\[0\]\['lr'\] must be a finite number in \[0, "),
     "eps 1e6": (lambda b: b["optimizers"]["correction"]["param_groups"][0].update(eps=1e6),
                 r"optimizers\['correction'\]\['param_groups'\]\[0\]\['eps'\] must be a finite number in \(0, "),
+    "fused a string": (lambda b: b["optimizers"]["critic"]["param_groups"][0].update(fused="x"),
+                       r"optimizers\['critic'\]\['param_groups'\]\[0\]\['fused'\] must be None"),
     "betas": (lambda b: b["optimizers"]["critic"]["param_groups"][0].update(betas=(0.9, 2.0)),
               r"optimizers\['critic'\]\['param_groups'\]\[0\]\['betas'\] must be \(0\.5, 0\.999\)"),
     "NaN second moment": (lambda b: adam_state(b)["exp_avg_sq"].fill_(float("nan")),
