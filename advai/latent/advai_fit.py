@@ -202,11 +202,13 @@ def load_advai(path, device: str = "cpu") -> AdvAIInterpolator:
         elif blob.get("format") == INTERPOLATOR_FORMAT:
             cfg, state, history, meta = AdvAIConfig(**blob["config"]), blob["state"], blob["history"], blob["meta"]
         else:
-            raise ValueError(f"{path} is not an advai interpolator file (format={blob.get('format')!r})")
+            cfg = None  # refused below, outside the handler that words a refused architecture
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"interpolator file {path} is incomplete: missing or malformed {exc}") from exc
     except ValueError as exc:
         raise ValueError(f"interpolator file {path}: stored architecture refused: {exc}") from exc
+    if cfg is None:
+        raise ValueError(f"{path} is not an advai interpolator file (format={blob.get('format')!r})")
     what = f"interpolator file {path}: its architecture {asdict(cfg)}"
     memory.require(memory.model_bytes(lambda: Correction(cfg), what), what, advice="the file is not trusted")
     check_tensors(path, "state", state, "interpolator file")

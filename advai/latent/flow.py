@@ -237,11 +237,13 @@ def load_flow(path, device: str = "cpu") -> FlowInterpolator:
         elif blob.get("format") == FLOW_FORMAT:
             cfg, state, history, meta = FlowConfig(**blob["config"]), blob["state"], blob["history"], blob["meta"]
         else:
-            raise ValueError(f"{path} is not a flow interpolator file (format={blob.get('format')!r})")
+            cfg = None  # refused below, outside the handler that words a refused architecture
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"flow file {path} is incomplete: missing or malformed {exc}") from exc
     except ValueError as exc:
         raise ValueError(f"flow file {path}: stored architecture refused: {exc}") from exc
+    if cfg is None:
+        raise ValueError(f"{path} is not a flow interpolator file (format={blob.get('format')!r})")
     memory.require(flow_bytes(cfg), f"flow file {path}: its architecture {asdict(cfg)}", advice="the file is not trusted")
     check_tensors(path, "state", state, "flow file")
     check_history(path, history, "flow file")
